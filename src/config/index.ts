@@ -1,0 +1,309 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { DEMO } from './demo-defaults.js';
+import { commaList, type Env, httpUrl, optionalString, originOf, positiveInt } from './env-helpers.js';
+import { readSecretRef, type SecretRef } from './secrets.js';
+
+export { DEMO } from './demo-defaults.js';
+export type { Env } from './env-helpers.js';
+export { describeSecretRef, type SecretRef } from './secrets.js';
+
+export const SERVICE_NAMES = ['catalog', 'orders', 'reviews', 'payments'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface DownstreamServiceConfig {
+  /** Base URL; undefined outside production means "start the in-process demo service". */
+  readonly url: string | undefined;
+  /** Per-call timeout (headers and body), in milliseconds. */
+  readonly timeoutMs: number;
+}
+
+export interface Config {
+  readonly production: boolean;
+  readonly server: {
+    readonly port: number;
+    readonly host: string;
+    /** The origin browsers use, without a trailing slash. */
+    readonly publicUrl: string;
+    /** `PUBLIC_URL`'s origin plus `ALLOWED_ORIGINS`: the only origins allowed with credentials. */
+    readonly allowedOrigins: readonly string[];
+    /** Whether cookies are `Secure` and `__Host-` prefixed (an https PUBLIC_URL). */
+    readonly secureCookies: boolean;
+    /** Express `trust proxy` (hops), so `req.secure` and client IPs are right behind a load balancer. */
+    readonly trustProxyHops: number;
+  };
+  readonly log: { readonly level: LogLevel };
+  readonly oidc: {
+    /** Undefined outside production means "use the embedded development IdP". */
+    readonly issuer: string | undefined;
+    readonly clientId: string;
+    readonly clientSecret: SecretRef;
+    readonly tokenAuthMethod: 'client_secret_basic' | 'client_secret_post';
+    readonly scopes: readonly string[];
+    /** Plain-http issuers are only accepted outside production (tests, the dev IdP). */
+    readonly allowInsecureIssuer: boolean;
+  };
+  readonly session: {
+    /** Undefined outside production means "in-memory store". */
+    readonly redisUrl: string | undefined;
+    /** Cookie-signing secrets, comma-separated, newest first. */
+    readonly secret: SecretRef;
+    /** Token-encryption keys, comma-separated, newest first (older ones only decrypt). */
+    readonly encryptionKey: SecretRef;
+    readonly cookieName: string;
+    readonly idleTimeoutS: number;
+    readonly absoluteTimeoutS: number;
+    readonly tokenRefreshSkewS: number;
+  };
+  readonly downstream: {
+    readonly catalog: DownstreamServiceConfig & { readonly apiKey: SecretRef };
+    readonly orders: DownstreamServiceConfig;
+    readonly reviews: DownstreamServiceConfig & { readonly scope: string };
+    readonly payments: DownstreamServiceConfig & { readonly secretKey: SecretRef };
+  };
+  readonly graphql: {
+    readonly introspection: boolean;
+    readonly sandbox: boolean;
+  };
+  /** Which zero-config stand-ins are in use; each is announced by one warning line. */
+  readonly demo: {
+    readonly services: readonly ServiceName[];
+    readonly idp: boolean;
+    readonly memoryStore: boolean;
+  };
+  /** One line per demo default in use, for the start-up log. */
+  readonly warnings: readonly string[];
+}
+
+/** Thrown when the settings are unusable; `problems` names every one of them. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const bool = (fallback: boolean) =>
+  optionalString.pipe(
+    z
+      .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+      .optional()
+      .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1')),
+  );
+
+const baseSchema = z.object({
+  NODE_ENV: optionalString,
+  PORT: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a port number')
+      .transform(Number)
+      .refine((n) => n >= 0 && n <= 65535, 'must be a port number (0-65535)')
+      .optional(),
+  ),
+  HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
+  PUBLIC_URL: optionalString.pipe(httpUrl.optional()),
+  ALLOWED_ORIGINS: commaList.pipe(z.array(httpUrl)),
+  TRUST_PROXY_HOPS: optionalString.pipe(
+    z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).optional(),
+  ),
+  LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS).optional()),
+  OIDC_ISSUER: optionalString.pipe(httpUrl.optional()),
+  OIDC_CLIENT_ID: optionalString,
+  OIDC_TOKEN_AUTH_METHOD: optionalString.pipe(
+    z.enum(['client_secret_basic', 'client_secret_post']).optional(),
+  ),
+  OIDC_SCOPES: optionalString,
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => /^rediss?:\/\/./.test(v), 'must be a redis:// or rediss:// URL')
+      .optional(),
+  ),
+  SESSION_IDLE_TIMEOUT_S: positiveInt(1800),
+  SESSION_ABSOLUTE_TIMEOUT_S: positiveInt(43200),
+  TOKEN_REFRESH_SKEW_S: positiveInt(60),
+  CATALOG_URL: optionalString.pipe(httpUrl.optional()),
+  ORDERS_URL: optionalString.pipe(httpUrl.optional()),
+  REVIEWS_URL: optionalString.pipe(httpUrl.optional()),
+  PAYMENTS_URL: optionalString.pipe(httpUrl.optional()),
+  DOWNSTREAM_TIMEOUT_MS: positiveInt(3000),
+  REVIEWS_SCOPE: optionalString.transform((v) => v ?? 'reviews:read'),
+  GRAPHQL_INTROSPECTION: optionalString,
+  GRAPHQL_SANDBOX: optionalString,
+});
+
+const MIN_SECRET_LENGTH = 32;
+
+/**
+ * Parses the settings once, at start-up. Every problem is collected and reported
+ * together, so an operator fixes a deployment in one pass rather than one error per
+ * restart. In production no demo default is allowed.
+ */
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const parsed = baseSchema.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(`${issue.path.join('.') || 'settings'}: ${issue.message}`);
+    }
+  }
+  const production = env.NODE_ENV?.trim() === 'production';
+  const intro = bool(!production).safeParse(env.GRAPHQL_INTROSPECTION);
+  const sandbox = bool(!production).safeParse(env.GRAPHQL_SANDBOX);
+  if (!intro.success) problems.push('GRAPHQL_INTROSPECTION: must be true or false');
+  if (!sandbox.success) problems.push('GRAPHQL_SANDBOX: must be true or false');
+
+  const secrets = {
+    OIDC_CLIENT_SECRET: readSecretRef(env, 'OIDC_CLIENT_SECRET', problems),
+    SESSION_SECRET: readSecretRef(env, 'SESSION_SECRET', problems),
+    SESSION_ENCRYPTION_KEY: readSecretRef(env, 'SESSION_ENCRYPTION_KEY', problems),
+    CATALOG_API_KEY: readSecretRef(env, 'CATALOG_API_KEY', problems),
+    PAYMENTS_SECRET_KEY: readSecretRef(env, 'PAYMENTS_SECRET_KEY', problems),
+  };
+
+  if (!parsed.success) throw new ConfigError(problems);
+  const s = parsed.data;
+  const warnings: string[] = [];
+
+  const port = s.PORT ?? 4000;
+  const publicUrl = s.PUBLIC_URL ?? `http://localhost:${port}`;
+  const secureCookies = publicUrl.startsWith('https:');
+
+  if (production) {
+    const required: Array<[string, unknown]> = [
+      ['PUBLIC_URL', s.PUBLIC_URL],
+      ['OIDC_ISSUER', s.OIDC_ISSUER],
+      ['OIDC_CLIENT_ID', s.OIDC_CLIENT_ID],
+      ['OIDC_CLIENT_SECRET (or OIDC_CLIENT_SECRET_FILE)', secrets.OIDC_CLIENT_SECRET],
+      ['REDIS_URL', s.REDIS_URL],
+      ['SESSION_SECRET (or SESSION_SECRET_FILE)', secrets.SESSION_SECRET],
+      ['SESSION_ENCRYPTION_KEY (or SESSION_ENCRYPTION_KEY_FILE)', secrets.SESSION_ENCRYPTION_KEY],
+      ['CATALOG_URL', s.CATALOG_URL],
+      ['ORDERS_URL', s.ORDERS_URL],
+      ['REVIEWS_URL', s.REVIEWS_URL],
+      ['PAYMENTS_URL', s.PAYMENTS_URL],
+      ['CATALOG_API_KEY (or CATALOG_API_KEY_FILE)', secrets.CATALOG_API_KEY],
+      ['PAYMENTS_SECRET_KEY (or PAYMENTS_SECRET_KEY_FILE)', secrets.PAYMENTS_SECRET_KEY],
+    ];
+    for (const [name, value] of required) {
+      if (value === undefined) problems.push(`${name} is required in production`);
+    }
+    if (s.PUBLIC_URL && !s.PUBLIC_URL.startsWith('https:')) {
+      problems.push('PUBLIC_URL must be https:// in production (cookies must be Secure)');
+    }
+    if (s.OIDC_ISSUER && !s.OIDC_ISSUER.startsWith('https:')) {
+      problems.push('OIDC_ISSUER must be https:// in production');
+    }
+    for (const [name, ref] of [
+      ['SESSION_SECRET', secrets.SESSION_SECRET],
+      ['SESSION_ENCRYPTION_KEY', secrets.SESSION_ENCRYPTION_KEY],
+    ] as const) {
+      if (ref?.kind === 'value' && ref.value.split(',')[0]!.trim().length < MIN_SECRET_LENGTH) {
+        problems.push(`${name} must be at least ${MIN_SECRET_LENGTH} characters`);
+      }
+    }
+    const demoValues: Array<[string, SecretRef | undefined, string]> = [
+      ['OIDC_CLIENT_SECRET', secrets.OIDC_CLIENT_SECRET, DEMO.clientSecret],
+      ['CATALOG_API_KEY', secrets.CATALOG_API_KEY, DEMO.catalogApiKey],
+      ['PAYMENTS_SECRET_KEY', secrets.PAYMENTS_SECRET_KEY, DEMO.paymentsSecretKey],
+    ];
+    for (const [name, ref, demo] of demoValues) {
+      if (ref?.kind === 'value' && ref.value === demo) {
+        problems.push(`${name} is the public demo value; set a real secret in production`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const demoServices = (
+    [
+      ['catalog', s.CATALOG_URL],
+      ['orders', s.ORDERS_URL],
+      ['reviews', s.REVIEWS_URL],
+      ['payments', s.PAYMENTS_URL],
+    ] as const
+  )
+    .filter(([, url]) => url === undefined)
+    .map(([name]) => name);
+  if (demoServices.length > 0) {
+    warnings.push(
+      `CATALOG_URL/ORDERS_URL/REVIEWS_URL/PAYMENTS_URL not set: starting in-process demo services for ${demoServices.join(', ')}`,
+    );
+  }
+  if (s.OIDC_ISSUER === undefined) {
+    warnings.push(
+      `OIDC_ISSUER not set: using the embedded development identity provider at ${publicUrl}${DEMO.idpPath} (users alice/alice, bob/bob)`,
+    );
+  }
+  if (s.REDIS_URL === undefined) {
+    warnings.push('REDIS_URL not set: sessions live in process memory and are lost on restart');
+  }
+
+  const orDefault = (ref: SecretRef | undefined, value: string, why: string): SecretRef =>
+    ref ?? { kind: 'default', value, why };
+  const random = () => randomBytes(32).toString('base64url');
+  if (!secrets.SESSION_SECRET) {
+    warnings.push('SESSION_SECRET not set: using a random secret; sessions end when the process restarts');
+  }
+
+  const timeoutMs = s.DOWNSTREAM_TIMEOUT_MS;
+  return {
+    production,
+    server: {
+      port,
+      host: s.HOST,
+      publicUrl,
+      allowedOrigins: [...new Set([originOf(publicUrl), ...s.ALLOWED_ORIGINS.map(originOf)])],
+      secureCookies,
+      trustProxyHops: s.TRUST_PROXY_HOPS ?? 0,
+    },
+    log: { level: s.LOG_LEVEL ?? 'info' },
+    oidc: {
+      issuer: s.OIDC_ISSUER,
+      clientId: s.OIDC_CLIENT_ID ?? DEMO.clientId,
+      clientSecret: orDefault(secrets.OIDC_CLIENT_SECRET, DEMO.clientSecret, 'dev IdP client'),
+      tokenAuthMethod: s.OIDC_TOKEN_AUTH_METHOD ?? 'client_secret_basic',
+      scopes: (s.OIDC_SCOPES ?? 'openid profile email offline_access').split(/[\s,]+/).filter(Boolean),
+      allowInsecureIssuer: !production,
+    },
+    session: {
+      redisUrl: s.REDIS_URL,
+      secret: orDefault(secrets.SESSION_SECRET, random(), 'random per process'),
+      encryptionKey: orDefault(secrets.SESSION_ENCRYPTION_KEY, random(), 'random per process'),
+      cookieName: secureCookies ? '__Host-shop.sid' : 'shop.sid',
+      idleTimeoutS: s.SESSION_IDLE_TIMEOUT_S,
+      absoluteTimeoutS: s.SESSION_ABSOLUTE_TIMEOUT_S,
+      tokenRefreshSkewS: s.TOKEN_REFRESH_SKEW_S,
+    },
+    downstream: {
+      catalog: {
+        url: s.CATALOG_URL,
+        timeoutMs,
+        apiKey: orDefault(secrets.CATALOG_API_KEY, DEMO.catalogApiKey, 'demo catalog key'),
+      },
+      orders: { url: s.ORDERS_URL, timeoutMs },
+      reviews: { url: s.REVIEWS_URL, timeoutMs, scope: s.REVIEWS_SCOPE },
+      payments: {
+        url: s.PAYMENTS_URL,
+        timeoutMs,
+        secretKey: orDefault(secrets.PAYMENTS_SECRET_KEY, DEMO.paymentsSecretKey, 'demo payments key'),
+      },
+    },
+    graphql: { introspection: intro.data!, sandbox: sandbox.data! },
+    demo: {
+      services: demoServices,
+      idp: s.OIDC_ISSUER === undefined,
+      memoryStore: s.REDIS_URL === undefined,
+    },
+    warnings,
+  };
+}
+
+/** The process's own environment: the one place that reads `process.env`. */
+export function loadConfigFromProcess(): Config {
+  return loadConfig(process.env);
+}

@@ -1,0 +1,4 @@
+// Placeholder replaced below once the loaders exist.
+export interface GraphQLContext {
+  requestId: string;
+}

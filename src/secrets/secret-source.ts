@@ -1,0 +1,30 @@
+/**
+ * A live secret. Everything that needs a key, password or signing secret holds one of
+ * these rather than the string, so that rotation (a replaced file, a secrets manager)
+ * reaches every user without a restart, and so that the value has one owner.
+ *
+ * `current()` is synchronous on purpose: it is on the hot path of every downstream call,
+ * so sources keep the latest value in memory and refresh it in the background.
+ */
+export interface SecretSource {
+  /** A short, value-free description for logs ("file /run/secrets/x", "setting"). */
+  readonly description: string;
+  /** The latest value. Never log it or put it in an error. */
+  current(): string;
+  /**
+   * Re-reads the secret now (for instance after a downstream answered 401 with the
+   * current value). Resolves to true when the value changed.
+   */
+  refresh(): Promise<boolean>;
+  /** Stops watching (files) or polling (managers). */
+  close(): void;
+}
+
+/** Splits a comma-separated multi-value secret (newest first), as used for rotation. */
+export function secretList(source: SecretSource): string[] {
+  return source
+    .current()
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
