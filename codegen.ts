@@ -25,7 +25,7 @@ const config: CodegenConfig = {
           Viewer: '../models.js#ViewerModel',
           Product: '../../downstream/types.js#ProductDTO',
           Order: '../../downstream/types.js#OrderDTO',
-          OrderLine: '../../downstream/types.js#OrderLineDTO',
+          OrderLine: '../models.js#OrderLineModel',
           Review: '../../downstream/types.js#ReviewDTO',
           Rating: '../../downstream/types.js#ProductReviewsDTO',
           PaymentIntent: '../../downstream/types.js#PaymentIntentDTO',

@@ -1,4 +1,28 @@
-// Placeholder replaced below once the loaders exist.
+import type { Logger } from 'pino';
+import type { Credential } from '../downstream/credential.js';
+import type { DownstreamClients } from '../downstream/index.js';
+import { unauthenticated } from './errors.js';
+import type { Loaders } from './loaders/index.js';
+import type { ViewerModel } from './models.js';
+
+/**
+ * Everything a resolver may use, built fresh for each request. Nothing user-scoped is
+ * shared between requests; the downstream clients are process-wide (they hold only
+ * pools and service credentials).
+ */
 export interface GraphQLContext {
-  requestId: string;
+  readonly requestId: string;
+  readonly logger: Logger;
+  /** The signed-in user, or null. */
+  readonly viewer: ViewerModel | null;
+  /** The user's access token for the orders service, or null without a session. */
+  readonly user: Credential | null;
+  readonly loaders: Loaders;
+  readonly services: DownstreamClients;
+}
+
+/** The user's credential, or an UNAUTHENTICATED error for operations that need one. */
+export function requireUser(ctx: GraphQLContext): Credential {
+  if (!ctx.user) throw unauthenticated();
+  return ctx.user;
 }

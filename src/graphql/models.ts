@@ -1,3 +1,5 @@
+import type { OrderLineDTO, ProductDTO } from '../downstream/types.js';
+
 /**
  * GraphQL-side models for types that have no downstream DTO of their own. Codegen's
  * mappers bind the schema's types to these (see codegen.ts).
@@ -17,6 +19,11 @@ export interface MoneyModel {
 }
 
 export interface ProductConnectionModel {
-  nodes: import('../downstream/types.js').ProductDTO[];
+  nodes: ProductDTO[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/** An order line carries no currency of its own downstream; it inherits the order's. */
+export interface OrderLineModel extends OrderLineDTO {
+  currency: string;
 }

@@ -1,0 +1,62 @@
+import type {
+  ProductResolvers,
+  QueryResolvers,
+  RatingResolvers,
+} from '../__generated__/resolvers-types.js';
+import { MAX_BATCH_SIZE } from '../loaders/index.js';
+import { badUserInput } from '../errors.js';
+import { checkId, idList, intInRange } from './arguments.js';
+import { money } from './money.js';
+
+const MAX_QUERY_LENGTH = 200;
+const MAX_CURSOR_LENGTH = 512;
+/** The catalog's own cap on `limit` for search. */
+const MAX_SEARCH_PAGE = 50;
+const MAX_REVIEWS = 50;
+
+export const Query: QueryResolvers = {
+  product: (_root, args, ctx) => ctx.loaders.product.load(checkId('id', args.id)),
+
+  products: async (_root, args, ctx) => {
+    const ids = idList('ids', args.ids, MAX_BATCH_SIZE);
+    if (ids.length === 0) return [];
+    // loadMany keeps a failure in its own slot; graphql-js turns an Error in a list
+    // slot into an error at that index, so one bad batch does not hide the others.
+    return (await ctx.loaders.product.loadMany(ids)) as never;
+  },
+
+  searchProducts: async (_root, args, ctx) => {
+    const query = args.query.trim();
+    if (query.length === 0 || query.length > MAX_QUERY_LENGTH) {
+      throw badUserInput('query', `query must be 1 to ${MAX_QUERY_LENGTH} characters.`);
+    }
+    if (args.after != null && (args.after.length === 0 || args.after.length > MAX_CURSOR_LENGTH)) {
+      throw badUserInput('after', 'after must be a cursor returned by a previous page.');
+    }
+    const limit = intInRange('first', args.first, 1, MAX_SEARCH_PAGE, 20);
+    const page = await ctx.services.catalog.searchProducts({ query, limit, cursor: args.after ?? null });
+    for (const product of page.items) ctx.loaders.product.prime(product.id, product);
+    return {
+      nodes: page.items,
+      pageInfo: { hasNextPage: page.nextCursor !== null, endCursor: page.nextCursor },
+    };
+  },
+};
+
+export const Product: ProductResolvers = {
+  price: (p) => money(p.priceCents, p.currency),
+  inStock: (p) => p.stock > 0,
+  rating: async (p, _args, ctx) => {
+    const reviews = await ctx.loaders.productReviews.load(p.id);
+    return reviews && reviews.count > 0 ? reviews : null;
+  },
+  reviews: async (p, args, ctx) => {
+    const first = intInRange('first', args.first, 0, MAX_REVIEWS, 3);
+    const reviews = await ctx.loaders.productReviews.load(p.id);
+    return reviews ? reviews.reviews.slice(0, first) : [];
+  },
+};
+
+export const Rating: RatingResolvers = {
+  average: (r) => r.averageRating,
+};

@@ -1,0 +1,39 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { GraphQLSchema } from 'graphql';
+import type { Config } from '../config/index.js';
+import type { GraphQLContext } from './context.js';
+import { formatError } from './errors.js';
+import { errorLoggingPlugin } from './plugins/error-logging.js';
+
+export interface GraphQLServerOptions {
+  schema: GraphQLSchema;
+  config: Pick<Config, 'graphql'>;
+}
+
+/**
+ * Apollo Server with this BFF's policies: CSRF prevention on (it is by default; stated
+ * here so nobody turns it off), no stack traces to clients, every error through
+ * `formatError`, Sandbox and introspection only where the settings allow.
+ */
+export function createGraphQLServer({ schema, config }: GraphQLServerOptions): ApolloServer<GraphQLContext> {
+  return new ApolloServer<GraphQLContext>({
+    schema,
+    csrfPrevention: true,
+    introspection: config.graphql.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError,
+    plugins: [
+      errorLoggingPlugin(),
+      config.graphql.sandbox
+        ? // includeCookies: Sandbox then sends the session cookie, so a developer signed
+          // in through /auth/login can explore as that user.
+          ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: true })
+        : ApolloServerPluginLandingPageDisabled(),
+      // "Did you mean …?" would reveal the schema that disabled introspection hides.
+      ...(config.graphql.introspection ? [] : [ApolloServerPluginDisableSuggestions()]),
+    ],
+  });
+}

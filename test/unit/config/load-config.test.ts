@@ -1,0 +1,147 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, DEMO, loadConfig } from '../../../src/config/index.js';
+
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  PUBLIC_URL: 'https://shop.example',
+  OIDC_ISSUER: 'https://id.example',
+  OIDC_CLIENT_ID: 'shop-bff',
+  OIDC_CLIENT_SECRET: 'a-real-client-secret',
+  REDIS_URL: 'rediss://cache.example:6380',
+  SESSION_SECRET: 'x'.repeat(40),
+  SESSION_ENCRYPTION_KEY: 'y'.repeat(40),
+  CATALOG_URL: 'https://catalog.internal',
+  ORDERS_URL: 'https://orders.internal',
+  REVIEWS_URL: 'https://reviews.internal',
+  PAYMENTS_URL: 'https://payments.internal',
+  CATALOG_API_KEY: 'real-catalog-key',
+  PAYMENTS_SECRET_KEY: 'sk_live_real',
+};
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig outside production', () => {
+  it('starts with no settings at all, announcing each demo default once', () => {
+    const config = loadConfig({});
+    expect(config.production).toBe(false);
+    expect(config.server).toMatchObject({ port: 4000, host: '127.0.0.1', publicUrl: 'http://localhost:4000' });
+    expect(config.demo).toEqual({ services: ['catalog', 'orders', 'reviews', 'payments'], idp: true, memoryStore: true });
+    expect(config.oidc.scopes).toEqual(['openid', 'profile', 'email', 'offline_access']);
+    expect(config.session).toMatchObject({ idleTimeoutS: 1800, absoluteTimeoutS: 43200, tokenRefreshSkewS: 60, cookieName: 'shop.sid' });
+    expect(config.downstream.catalog.apiKey).toMatchObject({ kind: 'default', value: DEMO.catalogApiKey });
+    expect(config.warnings.filter((w) => w.includes('demo services'))).toHaveLength(1);
+    expect(config.warnings.filter((w) => w.includes('identity provider'))).toHaveLength(1);
+    expect(config.warnings.filter((w) => w.includes('memory'))).toHaveLength(1);
+    expect(config.graphql).toEqual({ introspection: true, sandbox: true });
+  });
+
+  it('derives PUBLIC_URL from PORT and adds ALLOWED_ORIGINS as origins', () => {
+    const config = loadConfig({ PORT: '5001', ALLOWED_ORIGINS: 'https://app.example/, https://m.example:8443' });
+    expect(config.server.publicUrl).toBe('http://localhost:5001');
+    expect(config.server.allowedOrigins).toEqual(['http://localhost:5001', 'https://app.example', 'https://m.example:8443']);
+  });
+
+  it('uses only the demo services that have no URL', () => {
+    const config = loadConfig({ CATALOG_URL: 'http://127.0.0.1:9000/' });
+    expect(config.downstream.catalog.url).toBe('http://127.0.0.1:9000');
+    expect(config.demo.services).toEqual(['orders', 'reviews', 'payments']);
+  });
+
+  it('reads a secret from X_FILE and refuses X and X_FILE together', () => {
+    expect(loadConfig({ CATALOG_API_KEY_FILE: '/run/secrets/catalog' }).downstream.catalog.apiKey).toEqual({
+      kind: 'file',
+      path: '/run/secrets/catalog',
+    });
+    expect(problemsOf({ CATALOG_API_KEY: 'k', CATALOG_API_KEY_FILE: '/x' })).toEqual([
+      'CATALOG_API_KEY and CATALOG_API_KEY_FILE are both set: give only one',
+    ]);
+  });
+
+  it('names every malformed setting at once', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      PUBLIC_URL: 'ftp://x',
+      REDIS_URL: 'http://redis',
+      SESSION_IDLE_TIMEOUT_S: '-5',
+      LOG_LEVEL: 'loud',
+      OIDC_TOKEN_AUTH_METHOD: 'private_key_jwt',
+    });
+    for (const name of ['PORT', 'PUBLIC_URL', 'REDIS_URL', 'SESSION_IDLE_TIMEOUT_S', 'LOG_LEVEL', 'OIDC_TOKEN_AUTH_METHOD']) {
+      expect(problems.some((p) => p.startsWith(name))).toBe(true);
+    }
+  });
+
+  it('uses __Host- Secure cookies under an https PUBLIC_URL', () => {
+    const config = loadConfig({ PUBLIC_URL: 'https://shop.example' });
+    expect(config.server.secureCookies).toBe(true);
+    expect(config.session.cookieName).toBe('__Host-shop.sid');
+  });
+});
+
+describe('loadConfig in production', () => {
+  it('accepts a complete, safe configuration with no demo default', () => {
+    const config = loadConfig(PRODUCTION);
+    expect(config.production).toBe(true);
+    expect(config.demo).toEqual({ services: [], idp: false, memoryStore: false });
+    expect(config.warnings).toEqual([]);
+    expect(config.graphql).toEqual({ introspection: false, sandbox: false });
+    expect(config.oidc.allowInsecureIssuer).toBe(false);
+  });
+
+  it('refuses every demo default and names all missing settings in one error', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    for (const name of [
+      'PUBLIC_URL',
+      'OIDC_ISSUER',
+      'OIDC_CLIENT_ID',
+      'OIDC_CLIENT_SECRET',
+      'REDIS_URL',
+      'SESSION_SECRET',
+      'SESSION_ENCRYPTION_KEY',
+      'CATALOG_URL',
+      'ORDERS_URL',
+      'REVIEWS_URL',
+      'PAYMENTS_URL',
+      'CATALOG_API_KEY',
+      'PAYMENTS_SECRET_KEY',
+    ]) {
+      expect(problems.some((p) => p.startsWith(name))).toBe(true);
+    }
+  });
+
+  it('refuses plain http, short secrets and the public demo keys', () => {
+    const problems = problemsOf({
+      ...PRODUCTION,
+      PUBLIC_URL: 'http://shop.example',
+      OIDC_ISSUER: 'http://id.example',
+      SESSION_SECRET: 'short',
+      CATALOG_API_KEY: DEMO.catalogApiKey,
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('PUBLIC_URL must be https://'),
+        expect.stringContaining('OIDC_ISSUER must be https://'),
+        expect.stringContaining('SESSION_SECRET must be at least 32'),
+        expect.stringContaining('CATALOG_API_KEY is the public demo value'),
+      ]),
+    );
+  });
+
+  it('never echoes a secret value in its problems', () => {
+    const problems = problemsOf({ ...PRODUCTION, SESSION_SECRET: 'tiny-secret-value' });
+    expect(problems.join('\n')).not.toContain('tiny-secret-value');
+  });
+
+  it('can turn Sandbox and introspection on explicitly', () => {
+    const config = loadConfig({ ...PRODUCTION, GRAPHQL_INTROSPECTION: 'true', GRAPHQL_SANDBOX: '1' });
+    expect(config.graphql).toEqual({ introspection: true, sandbox: true });
+  });
+});
