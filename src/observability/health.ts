@@ -1,0 +1,46 @@
+import { Router } from 'express';
+
+/** A named dependency whose reachability decides readiness. */
+export interface ReadinessCheck {
+  readonly name: string;
+  /** Rejects (or resolves false) when the dependency is not usable. */
+  check(): Promise<boolean | void>;
+}
+
+/** How long one readiness probe may wait for a dependency, in milliseconds. */
+const CHECK_TIMEOUT_MS = 2000;
+
+async function runCheck(c: ReadinessCheck): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([c.check().then((ok) => ok !== false), timeout]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * `/healthz`: the process runs (liveness; never checks dependencies, or a Redis blip
+ * would restart every instance). `/readyz`: the session store and the IdP's discovery
+ * document are reachable; a 503 names the failing part, nothing more.
+ */
+export function healthRoutes(checks: readonly ReadinessCheck[]): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const results = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c)] as const));
+    const failing = results.filter(([, ok]) => !ok).map(([name]) => name);
+    res.setHeader('cache-control', 'no-store');
+    res.status(failing.length === 0 ? 200 : 503).json(
+      failing.length === 0 ? { status: 'ready' } : { status: 'unavailable', failing },
+    );
+  });
+  return router;
+}
