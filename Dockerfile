@@ -1,0 +1,20 @@
+# Production image: compiled JavaScript, production dependencies only, non-root.
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY schema ./schema
+RUN npm run build && npm prune --omit=dev
+
+FROM node:22-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY schema ./schema
+COPY package.json ./
+USER node
+EXPOSE 4000
+CMD ["node", "dist/main.js"]
