@@ -1,0 +1,167 @@
+import type { Express, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import type { NewOrderLineDTO, OrderDTO } from '../downstream/types.js';
+import {
+  bearerToken,
+  createServiceApp,
+  finishServiceApp,
+  HttpError,
+  intParam,
+  parseIds,
+  type RecordedRequest,
+  requireBody,
+  unauthenticated,
+} from './http.js';
+import { SEED_ORDERS, SEED_PRODUCTS_BY_ID } from './seed/index.js';
+import { IdpUnavailableError, type TokenCheck } from './token-validation.js';
+
+export interface OrdersOptions {
+  /** Resolves a user access token to its `sub` (null when invalid); see token-validation.ts. */
+  checkUserToken: TokenCheck<{ sub: string }>;
+  onRequest?: (r: RecordedRequest) => void;
+  logger?: Logger;
+}
+
+const MAX_LINES = 50;
+const MAX_QUANTITY = 99;
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+interface IdempotentResult {
+  /** The normalised request the key was first used with. */
+  fingerprint: string;
+  order: OrderDTO;
+}
+
+/** Validates `{"lines": [...]}`; 422 naming the field for anything the shop cannot sell. */
+function parseNewOrder(body: unknown): NewOrderLineDTO[] {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw new HttpError(422, 'INVALID_ORDER', 'The body must be an object with "lines".', 'lines');
+  }
+  const lines = (body as { lines?: unknown }).lines;
+  if (!Array.isArray(lines) || lines.length === 0) {
+    throw new HttpError(422, 'INVALID_ORDER', '"lines" must be a non-empty array.', 'lines');
+  }
+  if (lines.length > MAX_LINES) {
+    throw new HttpError(422, 'INVALID_ORDER', `An order has at most ${MAX_LINES} lines.`, 'lines');
+  }
+  return lines.map((line: unknown, i) => {
+    const { productId, quantity } = (line && typeof line === 'object' ? line : {}) as Record<string, unknown>;
+    if (typeof productId !== 'string' || !SEED_PRODUCTS_BY_ID.has(productId)) {
+      throw new HttpError(422, 'UNKNOWN_PRODUCT', `Line ${i + 1}: no such product.`, `lines[${i}].productId`);
+    }
+    if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
+      throw new HttpError(
+        422,
+        'INVALID_QUANTITY',
+        `Line ${i + 1}: quantity must be a whole number from 1 to ${MAX_QUANTITY}.`,
+        `lines[${i}].quantity`,
+      );
+    }
+    return { productId, quantity };
+  });
+}
+
+/**
+ * orders (contracts/downstream.md): the caller's orders only, found from the user access
+ * token. State (seed plus orders placed) belongs to this app instance.
+ */
+export function createOrdersApp(opts: OrdersOptions): Express {
+  const app = createServiceApp('orders', opts.onRequest);
+  const orders = new Map<string, OrderDTO>(SEED_ORDERS.map((o) => [o.id, o]));
+  /** `${sub}\n${key}` → the first result: keys are scoped to the user who sent them. */
+  const idempotency = new Map<string, IdempotentResult>();
+  // New ids start past the seed's.
+  let nextId = 10_001;
+
+  const authenticate: RequestHandler = async (req, res, next) => {
+    const token = bearerToken(req);
+    if (!token) throw unauthenticated('A user access token is required.');
+    let user: { sub: string } | null;
+    try {
+      user = await opts.checkUserToken(token);
+    } catch (err) {
+      if (err instanceof IdpUnavailableError) {
+        opts.logger?.warn({ err: { message: err.message } }, 'orders: cannot validate tokens');
+        throw new HttpError(503, 'UNAVAILABLE', 'Token validation is unavailable.');
+      }
+      throw err;
+    }
+    if (!user) throw unauthenticated('The access token is invalid or expired.');
+    res.locals.sub = user.sub;
+    next();
+  };
+  const sub = (res: Response) => res.locals.sub as string;
+
+  app.get('/me/orders', authenticate, (_req, res) => {
+    const limit = intParam(res, 'limit', { min: 1, max: 100, fallback: 20 });
+    const mine = [...orders.values()]
+      .filter((o) => o.userId === sub(res))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
+      .slice(0, limit);
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.json({ items: mine });
+  });
+
+  app.get('/orders', authenticate, (_req, res) => {
+    const items = parseIds(res, 'ids').flatMap((id) => {
+      const order = orders.get(id);
+      return order && order.userId === sub(res) ? [order] : [];
+    });
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.json({ items });
+  });
+
+  app.post('/orders', authenticate, (req, res) => {
+    const key = req.headers['idempotency-key'];
+    if (typeof key !== 'string' || key.trim() === '' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+      throw new HttpError(
+        400,
+        'IDEMPOTENCY_KEY_REQUIRED',
+        `An Idempotency-Key header (1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters) is required.`,
+        'Idempotency-Key',
+      );
+    }
+    const lines = parseNewOrder(requireBody(res));
+    const fingerprint = JSON.stringify(lines);
+    const scopedKey = `${sub(res)}\n${key}`;
+    res.setHeader('Cache-Control', 'no-store');
+
+    const previous = idempotency.get(scopedKey);
+    if (previous) {
+      if (previous.fingerprint !== fingerprint) {
+        throw new HttpError(
+          422,
+          'IDEMPOTENCY_KEY_REUSED',
+          'This Idempotency-Key was already used with a different request.',
+          'Idempotency-Key',
+        );
+      }
+      // Replayed exactly as first answered (Stripe does the same, and says so in a header).
+      res.setHeader('Idempotent-Replayed', 'true');
+      res.status(201).json(previous.order);
+      return;
+    }
+
+    const priced = lines.map((l) => ({
+      productId: l.productId,
+      quantity: l.quantity,
+      unitPriceCents: SEED_PRODUCTS_BY_ID.get(l.productId)!.priceCents,
+    }));
+    const order: OrderDTO = {
+      id: `o${nextId++}`,
+      userId: sub(res),
+      status: 'PENDING',
+      createdAt: new Date().toISOString(),
+      lines: priced,
+      totalCents: priced.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0),
+      currency: 'EUR',
+      paymentId: null,
+    };
+    orders.set(order.id, order);
+    idempotency.set(scopedKey, { fingerprint, order });
+    res.status(201).json(order);
+  });
+
+  finishServiceApp(app, opts.logger);
+  return app;
+}
