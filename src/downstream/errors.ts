@@ -25,6 +25,11 @@ export class DownstreamError extends Error {
       readonly retryable?: boolean;
       /** For `bad_input`: the offending input field. */
       readonly field?: string;
+      /**
+       * The service's `Retry-After` (503, 429), in milliseconds: the retry policy waits at
+       * least this long, or does not retry when it is longer than it may wait.
+       */
+      readonly retryAfterMs?: number;
       /** Internal cause, for logs only. */
       readonly cause?: unknown;
     } = {},

@@ -1,0 +1,77 @@
+import type { SecretSource } from '../secrets/index.js';
+import { apiKeyCredential } from './credentials.js';
+import type { ClientOptions } from './http/client-options.js';
+import type { ResponseCacheOptions } from './http/response-cache.js';
+import { itemsOf } from './http/items.js';
+import { checkBatchSize, encodeValue, fetchInBatches, listValue } from './http/paths.js';
+import { ServiceHttp, type CallOptions } from './http/service-http.js';
+import type { ItemsDTO, ProductDTO, ProductPageDTO } from './types.js';
+
+export interface CatalogClientOptions extends ClientOptions {
+  /** `CATALOG_API_KEY`, sent as `x-api-key` on every call and re-read after a 401. */
+  readonly apiKey: SecretSource;
+  /** Ids per `GET /products` request; longer lists are split and fetched in parallel. Default `100`. */
+  readonly maxBatchSize?: number | undefined;
+  /**
+   * Shared HTTP cache of answers (the same for every user), bounded, honouring the
+   * service's `Cache-Control` and revalidating with `ETag` / `Last-Modified`; without
+   * such headers nothing is cached. `false` turns it off. Default `{}` (1000 answers,
+   * 16 Mi characters).
+   */
+  readonly cache?: ResponseCacheOptions | false | undefined;
+}
+
+/**
+ * The catalog service (see contracts/downstream.md): the only code that knows its paths
+ * and its credential, a static API key.
+ */
+export class CatalogClient {
+  private readonly http: ServiceHttp;
+  private readonly maxBatchSize: number;
+
+  constructor(opts: CatalogClientOptions) {
+    this.http = new ServiceHttp({
+      ...opts.http,
+      service: 'catalog',
+      baseUrl: opts.baseUrl,
+      timeoutMs: opts.timeoutMs,
+      logger: opts.logger,
+      cache: opts.cache ?? {},
+      credential: apiKeyCredential(opts.apiKey),
+    });
+    this.maxBatchSize = checkBatchSize(opts.maxBatchSize);
+  }
+
+  /**
+   * `GET /products?ids=…`. Unknown ids are absent from the result, which is in the
+   * service's order: callers (DataLoader) align it to their keys.
+   */
+  getProducts(ids: readonly string[], opts?: CallOptions): Promise<ProductDTO[]> {
+    return fetchInBatches(ids, this.maxBatchSize, async (batch) =>
+      itemsOf(
+        'catalog',
+        await this.http.request<ItemsDTO<ProductDTO>>({ ...opts, method: 'GET', path: `/products?ids=${listValue(batch)}` }),
+      ),
+    );
+  }
+
+  /** `GET /products/search?q=…&limit=…&cursor=…`; the cursor is the service's, passed back opaque. */
+  async searchProducts(
+    args: { query: string; limit: number; cursor?: string | null | undefined },
+    opts?: CallOptions,
+  ): Promise<ProductPageDTO> {
+    let target = `/products/search?q=${encodeValue(args.query)}&limit=${encodeValue(String(args.limit))}`;
+    if (args.cursor != null) target += `&cursor=${encodeValue(args.cursor)}`;
+    const page = await this.http.request<ProductPageDTO>({ ...opts, method: 'GET', path: target });
+    return { items: itemsOf('catalog', page), nextCursor: page.nextCursor ?? null };
+  }
+
+  /** The circuit's state, for readiness and metrics. */
+  get circuit(): ServiceHttp['circuit'] {
+    return this.http.circuit;
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}

@@ -1,0 +1,122 @@
+import CachePolicy from 'http-cache-semantics';
+import { LRUCache } from 'lru-cache';
+
+/**
+ * A bounded, process-wide HTTP cache for the answers of one service's GETs that are the
+ * same for every user (catalog, reviews). The service decides what may be cached and for
+ * how long (`Cache-Control`, `Expires`, `ETag`, `Last-Modified`, RFC 9111 rules as
+ * implemented by http-cache-semantics, as a shared cache); nothing is cached by
+ * heuristics. Stale entries with a validator are revalidated (`If-None-Match`,
+ * `If-Modified-Since`) and a `304` reuses the stored body.
+ *
+ * It never sees a user's request: `ServiceHttp` only consults it for calls made with the
+ * service's own credential (the BFF's, identical for every user), never for a call that
+ * brings its own (a user's token); the key is the path and query alone for that reason.
+ *
+ * Bodies are stored as text and parsed for each hit, so every caller gets its own
+ * objects and one caller mutating a DTO can never change what another one sees.
+ */
+
+export interface ResponseCacheOptions {
+  /** Most answers kept (least recently used go first). Default `1000`. */
+  readonly maxEntries?: number | undefined;
+  /** Most body characters kept in total; a bigger single body is not stored. Default 16 Mi. */
+  readonly maxChars?: number | undefined;
+}
+
+interface Entry {
+  policy: CachePolicy;
+  readonly text: string;
+}
+
+/** What a revalidation needs: the entry it is about and the conditional headers to send. */
+export interface Revalidation {
+  readonly entry: Entry;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * The request as the cache policy sees it. No credential: it is the BFF's own and the
+ * same for every caller (and, as an `Authorization` header, would make a shared cache
+ * refuse every response without `public`).
+ */
+const requestFor = (key: string): CachePolicy.Request => ({ url: key, method: 'GET', headers: { accept: 'application/json' } });
+
+/** Only what the service declares; no heuristic freshness from `Last-Modified` alone. */
+const POLICY_OPTIONS: CachePolicy.Options = { shared: true, cacheHeuristic: 0 };
+
+export class ResponseCache {
+  private readonly entries: LRUCache<string, Entry>;
+
+  constructor(opts: ResponseCacheOptions = {}) {
+    this.entries = new LRUCache<string, Entry>({
+      max: opts.maxEntries ?? 1000,
+      maxSize: opts.maxChars ?? 16 * 1024 * 1024,
+      sizeCalculation: (entry, key) => entry.text.length + key.length || 1,
+    });
+  }
+
+  /** A fresh stored answer, parsed anew, or undefined when the network must be asked. */
+  fresh(key: string): unknown {
+    const entry = this.entries.get(key);
+    if (entry === undefined || !entry.policy.satisfiesWithoutRevalidation(requestFor(key))) return undefined;
+    return JSON.parse(entry.text);
+  }
+
+  /** The conditional headers for a stale entry with a validator, or undefined. */
+  revalidation(key: string): Revalidation | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    const all = entry.policy.revalidationHeaders(requestFor(key));
+    const headers: Record<string, string> = {};
+    for (const name of ['if-none-match', 'if-modified-since'] as const) {
+      const value = all[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    return Object.keys(headers).length > 0 ? { entry, headers } : undefined;
+  }
+
+  /**
+   * After a `304` to a revalidation: updates the entry's freshness and returns its body,
+   * parsed anew; undefined when the 304 does not match what is stored (then the caller
+   * must fetch again without conditions).
+   */
+  notModified(key: string, revalidation: Revalidation, headers: CachePolicy.Headers): unknown {
+    const { policy, modified, matches } = revalidation.entry.policy.revalidatedPolicy(requestFor(key), {
+      status: 304,
+      headers,
+    });
+    // A 304 naming another validator is about some other answer: reusing ours could be wrong.
+    if (modified || !matches) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    revalidation.entry.policy = policy;
+    this.entries.set(key, revalidation.entry);
+    return JSON.parse(revalidation.entry.text);
+  }
+
+  /** Keeps a `200` answer when the service allows it to be reused or revalidated. */
+  store(key: string, headers: CachePolicy.Headers, text: string): void {
+    // The common case for services that say nothing about caching: no policy to build.
+    if (
+      headers['cache-control'] === undefined &&
+      headers.expires === undefined &&
+      headers.etag === undefined &&
+      headers['last-modified'] === undefined
+    ) {
+      this.entries.delete(key);
+      return;
+    }
+    const policy = new CachePolicy(requestFor(key), { status: 200, headers }, POLICY_OPTIONS);
+    const reusable = policy.storable() && (policy.timeToLive() > 0 || headers.etag !== undefined || headers['last-modified'] !== undefined);
+    if (reusable) this.entries.set(key, { policy, text });
+    // An answer that may no longer be stored (now `no-store`) must not leave an old one behind.
+    else this.entries.delete(key);
+  }
+
+  /** Stored answers, for metrics and tests. */
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,0 +1,346 @@
+import { CircuitState } from 'cockatiel';
+import { Pool, type Dispatcher } from 'undici';
+import type { ServiceName } from '../../config/index.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Credential } from '../credential.js';
+import { DownstreamError } from '../errors.js';
+import { parseBaseUrl } from './base-url.js';
+import { statusError, transportError, unusableBody, type Interruption } from './outcomes.js';
+import { ServicePolicies, type CallBudget, type ResilienceOptions } from './resilience.js';
+import { ResponseCache, type ResponseCacheOptions, type Revalidation } from './response-cache.js';
+import { parseRetryAfter } from './retry-after.js';
+import { Abort, discard, isJson, withoutQuery } from './wire.js';
+
+export type HttpMethod = 'GET' | 'POST';
+
+/** What every client method accepts as its last argument. */
+export interface CallOptions extends CallBudget {
+  /** Sent as `x-request-id`, so the service's logs can be joined with ours. */
+  readonly requestId?: string | undefined;
+}
+
+/** One call to the service. */
+export interface HttpCall extends CallOptions {
+  readonly method: HttpMethod;
+  /**
+   * Path and query below the base URL, starting with `/`, every user-supplied part
+   * already encoded (`path`, `listValue`, `encodeValue` in `paths.ts`).
+   */
+  readonly path: string;
+  /** The call's credential; defaults to the service's own. Orders passes the user's token here. */
+  readonly credential?: Credential | undefined;
+  /** A JSON request body. */
+  readonly json?: unknown;
+  /** A form request body, already encoded (`formBody`). */
+  readonly form?: string | undefined;
+  /** Sent as `Idempotency-Key`; it also makes a POST safe to retry. */
+  readonly idempotencyKey?: string | undefined;
+}
+
+export interface ServiceHttpOptions {
+  readonly service: ServiceName;
+  /**
+   * The service's base URL, from configuration only (a user never picks the host). It may
+   * carry a path prefix (`https://api.example/catalog`); a query, fragment or
+   * `user:password@` is refused.
+   */
+  readonly baseUrl: string;
+  /**
+   * Longest time one attempt may take, in ms: waiting for headers, then for the body,
+   * and the whole exchange (including a 401 → renew → retry) under one timer.
+   */
+  readonly timeoutMs: number;
+  readonly logger: Logger;
+  /** The service's own credential (API key, secret key, client-credentials token). */
+  readonly credential?: Credential | undefined;
+  /** Keep-alive sockets to the service. Default `32`. */
+  readonly connections?: number | undefined;
+  /** Largest response body accepted, in bytes; a bigger one fails the call. Default 8 MiB. */
+  readonly maxResponseBytes?: number | undefined;
+  /**
+   * Retry, circuit breaker and concurrency cap (see `ResilienceOptions` for the defaults).
+   * `false` turns all three off. Default `{}` (all on with defaults).
+   */
+  readonly resilience?: ResilienceOptions | false | undefined;
+  /** Clock for deadlines and `Retry-After` dates. Default `Date.now`. */
+  readonly now?: (() => number) | undefined;
+  /**
+   * A shared HTTP cache for GETs made with the service's own credential, honouring the
+   * service's `Cache-Control` and validators. Only for services whose answers are the
+   * same for every user; calls that bring their own credential (a user's token) never
+   * touch it. Default `false`.
+   */
+  readonly cache?: ResponseCacheOptions | false | undefined;
+}
+
+const DEFAULT_CONNECTIONS = 32;
+const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The HTTP core of one downstream service: one keep-alive undici `Pool` created once per
+ * process, the credential, timeouts, JSON in and out, and the mapping of every outcome
+ * to a `DownstreamError`. Clients (one per service) own the paths and the DTOs; nothing
+ * here knows a service's routes.
+ */
+export class ServiceHttp {
+  readonly service: ServiceName;
+  private readonly pool: Pool;
+  private readonly basePath: string;
+  private readonly timeoutMs: number;
+  private readonly logger: Logger;
+  private readonly credential: Credential | undefined;
+  private readonly policies: ServicePolicies | undefined;
+  private readonly cache: ResponseCache | undefined;
+  private readonly now: () => number;
+
+  constructor(opts: ServiceHttpOptions) {
+    const { origin, basePath } = parseBaseUrl(opts.service, opts.baseUrl);
+    if (!(opts.timeoutMs > 0)) throw new RangeError(`${opts.service}: timeoutMs must be positive`);
+    this.service = opts.service;
+    this.basePath = basePath;
+    this.timeoutMs = opts.timeoutMs;
+    this.logger = opts.logger;
+    this.credential = opts.credential;
+    this.now = opts.now ?? Date.now;
+    this.pool = new Pool(origin, {
+      connections: opts.connections ?? DEFAULT_CONNECTIONS,
+      // No pipelining: a slow answer must not hold up the calls queued behind it.
+      pipelining: 1,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      connect: { timeout: opts.timeoutMs },
+      maxResponseSize: opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    });
+    this.policies =
+      opts.resilience === false ? undefined : new ServicePolicies(opts.service, opts.resilience ?? {}, opts.logger, this.now);
+    this.cache = opts.cache ? new ResponseCache(opts.cache) : undefined;
+  }
+
+  /**
+   * Makes the call and resolves to the parsed JSON body of a 2xx answer (`undefined` for
+   * 204). Rejects with a `DownstreamError` for every failure a service can cause.
+   * GETs and POSTs with an `Idempotency-Key` are retried; others never are.
+   */
+  request<T>(call: HttpCall): Promise<T> {
+    // Shared caching only with the service's own credential: a user's call never reads
+    // or fills the cache, whatever the service's headers say.
+    const cached = this.cache !== undefined && call.method === 'GET' && call.credential === undefined;
+    if (cached) {
+      const hit = this.cache!.fresh(call.path);
+      if (hit !== undefined) return Promise.resolve(hit as T);
+    }
+    if (this.policies === undefined) return this.exchange<T>(call, cached);
+    const idempotent = call.method === 'GET' || call.idempotencyKey !== undefined;
+    return this.policies.run(() => this.exchange<T>(call, cached), idempotent, call);
+  }
+
+  /** Answers held by the shared cache (0 without one), for metrics and tests. */
+  get cachedAnswers(): number {
+    return this.cache?.size ?? 0;
+  }
+
+  /** The circuit's state, for readiness and metrics (`closed` when resilience is off). */
+  get circuit(): 'closed' | 'open' | 'half-open' | 'isolated' {
+    switch (this.policies?.breaker.state ?? CircuitState.Closed) {
+      case CircuitState.Closed:
+        return 'closed';
+      case CircuitState.Open:
+        return 'open';
+      case CircuitState.HalfOpen:
+        return 'half-open';
+      case CircuitState.Isolated:
+        return 'isolated';
+    }
+  }
+
+  /** Lets calls in flight finish, then closes the sockets. */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  /** One attempt: send, on a 401 renew the credential and send once more, read the answer. */
+  private async exchange<T>(call: HttpCall, cached: boolean): Promise<T> {
+    let limit = this.timeoutMs;
+    if (call.deadline !== undefined) {
+      const left = call.deadline - this.now();
+      // Not an outage (nothing was sent), so not retryable and not counted by the breaker.
+      if (left <= 0) {
+        throw new DownstreamError(this.service, 'unavailable', `The ${this.service} service did not answer in time`, {
+          retryable: false,
+        });
+      }
+      if (left < limit) limit = left;
+    }
+    // One timer for the whole exchange; undici's headers/body timeouts alone would allow
+    // twice the limit (and more across the 401 retry).
+    const controller = new Abort();
+    let interruption: Interruption;
+    const timer = setTimeout(() => {
+      interruption = 'timeout';
+      controller.abort();
+    }, limit);
+    const caller = call.signal;
+    const onCallerAbort = () => {
+      interruption ??= 'cancelled';
+      controller.abort();
+    };
+    if (caller !== undefined) {
+      if (caller.aborted) onCallerAbort();
+      else caller.addEventListener('abort', onCallerAbort, { once: true });
+    }
+    try {
+      const credential = call.credential ?? this.credential;
+      const revalidation = cached ? this.cache!.revalidation(call.path) : undefined;
+      const conditional = revalidation?.headers;
+      let res = await this.send(call, await credentialHeaders(credential), conditional, controller, limit);
+      if (res.statusCode === 401 && credential !== undefined) {
+        await discard(res);
+        // Renew once: a rotated key or an expired token. A second 401 stands.
+        if (await renewCredential(credential)) {
+          res = await this.send(call, await credentialHeaders(credential), conditional, controller, limit);
+        }
+      }
+      if (cached) return await this.readCacheable<T>(res, call, revalidation);
+      return await this.read<T>(res, call);
+    } catch (err) {
+      if (err instanceof CredentialFailure) throw err.error;
+      throw transportError(this.service, err, interruption);
+    } finally {
+      clearTimeout(timer);
+      caller?.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  private send(
+    call: HttpCall,
+    auth: Readonly<Record<string, string>> | undefined,
+    conditional: Readonly<Record<string, string>> | undefined,
+    signal: Abort,
+    limit: number,
+  ): Promise<Dispatcher.ResponseData> {
+    // A fresh object per call: the credential's own object may be shared and must not change.
+    const headers: Record<string, string> =
+      auth === undefined ? { accept: 'application/json' } : { ...auth, accept: 'application/json' };
+    if (conditional !== undefined) Object.assign(headers, conditional);
+    let body: string | undefined;
+    if (call.json !== undefined) {
+      body = JSON.stringify(call.json);
+      headers['content-type'] = 'application/json';
+    } else if (call.form !== undefined) {
+      body = call.form;
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    if (call.idempotencyKey !== undefined) headers['idempotency-key'] = call.idempotencyKey;
+    if (call.requestId !== undefined) headers['x-request-id'] = call.requestId;
+    return this.pool.request({
+      path: this.basePath + call.path,
+      method: call.method,
+      headers,
+      body,
+      signal,
+      headersTimeout: limit,
+      bodyTimeout: limit,
+    });
+  }
+
+  private async read<T>(res: Dispatcher.ResponseData, call: HttpCall): Promise<T> {
+    const status = res.statusCode;
+    if (status >= 200 && status < 300) {
+      if (status === 204) {
+        await discard(res);
+        return undefined as T;
+      }
+      await this.expectJson(res);
+      try {
+        return (await res.body.json()) as T;
+      } catch (err) {
+        // The parser's message quotes the body (which may hold secrets): keep none of it.
+        if (err instanceof SyntaxError) throw unusableBody(this.service, status, 'the answer is invalid JSON');
+        throw err;
+      }
+    }
+    return this.fail(res, call);
+  }
+
+  /** `read` for a call the shared cache may answer: keeps the body text, handles 304. */
+  private async readCacheable<T>(res: Dispatcher.ResponseData, call: HttpCall, revalidation: Revalidation | undefined): Promise<T> {
+    const status = res.statusCode;
+    const cache = this.cache!;
+    if (status === 304 && revalidation !== undefined) {
+      await discard(res);
+      const value = cache.notModified(call.path, revalidation, res.headers);
+      // The stored entry is gone now, so the retry fetches without conditions.
+      if (value === undefined) throw unusableBody(this.service, status, 'a 304 that matches nothing stored');
+      return value as T;
+    }
+    if (status !== 200) return this.read<T>(res, call);
+    await this.expectJson(res);
+    const text = await res.body.text();
+    let value: T;
+    try {
+      value = JSON.parse(text) as T;
+    } catch {
+      throw unusableBody(this.service, status, 'the answer is invalid JSON');
+    }
+    cache.store(call.path, res.headers, text);
+    return value;
+  }
+
+  private async expectJson(res: Dispatcher.ResponseData): Promise<void> {
+    if (isJson(res.headers['content-type'])) return;
+    await discard(res);
+    throw unusableBody(this.service, res.statusCode, 'the answer is not JSON');
+  }
+
+  /** Reads what is useful of an error answer, logs a refused credential, and throws. */
+  private async fail(res: Dispatcher.ResponseData, call: HttpCall): Promise<never> {
+    const status = res.statusCode;
+    let errorBody: unknown;
+    if ((status === 400 || status === 422) && isJson(res.headers['content-type'])) {
+      try {
+        errorBody = await res.body.json();
+      } catch (err) {
+        if (!(err instanceof SyntaxError)) throw err;
+      }
+    } else {
+      await discard(res);
+    }
+    if (status === 401 || status === 403) {
+      // Our credential (or the user's token) was refused: an operator must know, the
+      // user can do nothing. Never the credential itself, nor the query string.
+      this.logger.warn(
+        { service: this.service, status, method: call.method, path: withoutQuery(call.path) },
+        `the ${this.service} service refused the credential`,
+      );
+    }
+    const retryAfter = status === 503 || status === 429 ? parseRetryAfter(res.headers['retry-after'], this.now()) : undefined;
+    throw statusError(this.service, status, errorBody, retryAfter);
+  }
+}
+
+/**
+ * An error of the credential itself, from `headers()` or `renew()` (the user's session
+ * ended, the IdP could not refresh a token): it is not the service's failure, so it
+ * passes through unchanged (the auth layer's error says what the user must do), is not
+ * retried and does not count against the service's circuit.
+ */
+class CredentialFailure {
+  constructor(readonly error: unknown) {}
+}
+
+async function credentialHeaders(credential: Credential | undefined): Promise<Record<string, string> | undefined> {
+  if (credential === undefined) return undefined;
+  try {
+    return await credential.headers();
+  } catch (err) {
+    throw new CredentialFailure(err);
+  }
+}
+
+async function renewCredential(credential: Credential): Promise<boolean> {
+  try {
+    return await credential.renew();
+  } catch (err) {
+    throw new CredentialFailure(err);
+  }
+}
