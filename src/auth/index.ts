@@ -1,0 +1,28 @@
+/** Sign-in, sessions' tokens and service tokens: the public pieces of `src/auth`. */
+export { AuthError, type AuthErrorCode, isAuthError } from './errors.js';
+export {
+  createClientCredentialsToken,
+  type ClientCredentialsTokenOptions,
+} from './client-credentials.js';
+export {
+  createOidcClient,
+  type LoginRequest,
+  type OidcClient,
+  type OidcClientOptions,
+  OidcError,
+  type OidcFailure,
+  type TokenAuthMethod,
+  type TokenResult,
+  type UserClaims,
+} from './oidc-client.js';
+export { safeReturnTo } from './return-to.js';
+export { type AuthRouterDeps, createAuthRouter } from './routes.js';
+export {
+  createTokenRefresher,
+  type RefreshSubject,
+  type TokenGeneration,
+  type TokenRefresher,
+  type TokenRefresherOptions,
+} from './token-refresher.js';
+export { createUserCredential, type UserCredential, type UserCredentialDeps } from './user-credential.js';
+export { viewerFromRequest } from './viewer.js';

@@ -1,0 +1,251 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import express, { type Request, type Response } from 'express';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../observability/logger.js';
+import {
+  endSession,
+  type PendingLogin,
+  regenerateSession,
+  saveSession,
+  type TokenCrypto,
+} from '../session/index.js';
+import { OidcError, type OidcClient } from './oidc-client.js';
+import { PAGES, sendAuthPage } from './pages.js';
+import { safeReturnTo } from './return-to.js';
+
+export interface AuthRouterDeps {
+  readonly config: Config;
+  readonly oidc: OidcClient;
+  readonly crypto: TokenCrypto;
+  readonly logger: Logger;
+  /** Clock, epoch milliseconds. Default `Date.now`. */
+  readonly now?: () => number;
+  /**
+   * `prompt` sent with the authorization request. Default: none. OpenID Connect Core 11
+   * asks for `prompt=consent` with `offline_access`, and a stock oidc-provider drops
+   * `offline_access` (no refresh token) without it; but Entra ID, Auth0 and others then
+   * show a consent screen at every sign-in, and issue refresh tokens without it. The
+   * dev IdP issues them without it too. Set `'consent'` for an IdP that needs it.
+   */
+  readonly loginPrompt?: string;
+  /** How long a started sign-in may take until its callback, in seconds. Default `600`. */
+  readonly loginTimeoutS?: number;
+  /** How long logout waits for the IdP to revoke the refresh token, in ms. Default `2000`. */
+  readonly revokeTimeoutMs?: number;
+}
+
+/** Sign-ins kept in flight per session (several tabs); older ones are dropped. */
+const MAX_PENDING_LOGINS = 3;
+
+/**
+ * The `/auth` endpoints of the HTTP contract: `login`, `callback`, `user`, `logout`.
+ * Mount after the session middleware: `app.use('/auth', createAuthRouter(deps))`.
+ * Needs no body parser (all GETs). Answers that need a session but have none are JSON
+ * 401s, never redirects. Responses that set, change or clear the session are
+ * `Cache-Control: no-store`.
+ */
+export function createAuthRouter(deps: AuthRouterDeps): express.Router {
+  const { config, oidc, crypto } = deps;
+  const now = deps.now ?? Date.now;
+  const log = deps.logger.child({ component: 'auth-routes' });
+  const scope = config.oidc.scopes.join(' ');
+  const prompt = deps.loginPrompt;
+  const loginTimeoutMs = (deps.loginTimeoutS ?? 600) * 1000;
+  const revokeTimeoutMs = deps.revokeTimeoutMs ?? 2000;
+  const publicUrl = config.server.publicUrl;
+  // `baseUrl` is where the router is mounted (`/auth`); the redirect URI registered at
+  // the IdP is PUBLIC_URL + that + `/callback`. Never built from the Host header.
+  const redirectUri = (req: Request) => `${publicUrl}${req.baseUrl}/callback`;
+
+  const router = express.Router();
+
+  router.get('/login', async (req, res) => {
+    noStore(res);
+    const returnTo = safeReturnTo(req.query.returnTo);
+    let login;
+    try {
+      login = await oidc.startLogin({ redirectUri: redirectUri(req), scope, ...(prompt ? { prompt } : {}) });
+    } catch (err) {
+      log.warn({ kind: err instanceof OidcError ? err.kind : 'unknown' }, 'cannot start sign-in');
+      return sendAuthPage(res, ...PAGES.signInUnavailable);
+    }
+    const t = now();
+    const pending: PendingLogin[] = (req.session.pendingLogins ?? [])
+      .filter((p) => t - p.createdAt < loginTimeoutMs)
+      .slice(-(MAX_PENDING_LOGINS - 1));
+    pending.push({ state: login.state, nonce: login.nonce, codeVerifier: login.codeVerifier, returnTo, createdAt: t });
+    req.session.pendingLogins = pending;
+    await saveSession(req);
+    redirect(res, login.url);
+  });
+
+  router.get('/callback', async (req, res) => {
+    noStore(res);
+    const state = typeof req.query.state === 'string' ? req.query.state : undefined;
+    const pendings = req.session.pendingLogins ?? [];
+    const pending = state === undefined ? undefined : pendings.find((p) => p.state === state);
+    if (!pending) {
+      log.info('sign-in callback with an unknown, used or missing state');
+      return sendAuthPage(res, ...PAGES.signInFailed);
+    }
+
+    // Single use: the pending login is gone from the store before the code is redeemed,
+    // so a replayed callback (same state and code) finds nothing.
+    const rest = pendings.filter((p) => p !== pending);
+    if (rest.length > 0) req.session.pendingLogins = rest;
+    else delete req.session.pendingLogins;
+    await saveSession(req);
+
+    const fail = async (page: readonly [number, string, string], why: Record<string, unknown>) => {
+      log.info(why, 'sign-in failed');
+      // A session that only existed for this sign-in has nothing left: remove it.
+      if (!req.session.auth && !req.session.pendingLogins) await endSession(req, res, config);
+      sendAuthPage(res, ...page);
+    };
+
+    if (now() - pending.createdAt >= loginTimeoutMs) return fail(PAGES.signInFailed, { reason: 'expired' });
+    if (req.query.error !== undefined) {
+      // The IdP's own error code only (a fixed vocabulary), never its description.
+      const code = typeof req.query.error === 'string' && /^[\w.-]{1,64}$/.test(req.query.error) ? req.query.error : 'invalid';
+      return fail(PAGES.signInFailed, { reason: 'idp_error', oauthError: code });
+    }
+
+    let result;
+    try {
+      const callbackUrl = new URL(redirectUri(req));
+      callbackUrl.search = new URL(req.originalUrl, 'http://local.invalid').search;
+      result = await oidc.completeLogin({
+        callbackUrl,
+        state: pending.state,
+        nonce: pending.nonce,
+        codeVerifier: pending.codeVerifier,
+      });
+    } catch (err) {
+      const kind = err instanceof OidcError ? err.kind : 'unknown';
+      return fail(kind === 'unavailable' ? PAGES.signInUnavailable : PAGES.signInFailed, {
+        reason: 'exchange_failed',
+        kind,
+        oauthError: err instanceof OidcError ? err.oauthError : undefined,
+      });
+    }
+
+    // Session fixation: the id that existed before sign-in (which a third party could
+    // have planted) is discarded with its store entry; the user gets a fresh one.
+    await regenerateSession(req);
+    const t = now();
+    const { tokens, claims } = result;
+    req.session.auth = {
+      sub: claims.sub,
+      name: claims.name,
+      email: claims.email,
+      sid: claims.sid,
+      loginAt: t,
+      expiresAt: t + config.session.absoluteTimeoutS * 1000,
+      logoutId: randomBytes(16).toString('base64url'),
+      tokens: crypto.encrypt(
+        {
+          accessToken: tokens.accessToken,
+          ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
+          ...(tokens.idToken ? { idToken: tokens.idToken } : {}),
+          ...(tokens.expiresAt !== undefined ? { accessTokenExpiresAt: tokens.expiresAt } : {}),
+        },
+        claims.sub,
+      ),
+      accessTokenExpiresAt: tokens.expiresAt ?? null,
+      tokenGeneration: 0,
+    };
+    await saveSession(req);
+    log.info({ hasRefreshToken: tokens.refreshToken !== undefined }, 'signed in');
+    redirect(res, pending.returnTo);
+  });
+
+  router.get('/user', (req, res) => {
+    noStore(res);
+    if (req.get('x-csrf') !== '1') {
+      return res.status(403).json({ error: { code: 'FORBIDDEN', message: 'This request needs the header X-CSRF: 1.' } });
+    }
+    const auth = req.session?.auth;
+    if (!auth) {
+      return res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'Not signed in.' } });
+    }
+    // This response slides the idle window (the cookie is re-sent), capped by the hard end.
+    const expiresAt = Math.min(now() + config.session.idleTimeoutS * 1000, auth.expiresAt);
+    return res.json({
+      sub: auth.sub,
+      name: auth.name,
+      email: auth.email,
+      sessionExpiresAt: new Date(expiresAt).toISOString(),
+      logoutUrl: `${req.baseUrl}/logout?sid=${encodeURIComponent(auth.logoutId)}`,
+    });
+  });
+
+  router.get('/logout', async (req, res) => {
+    noStore(res);
+    const auth = req.session?.auth;
+    const sid = req.query.sid;
+    // The per-session logout id makes a cross-site GET unable to sign the user out.
+    if (!auth || typeof sid !== 'string' || !sameString(sid, auth.logoutId)) {
+      return sendAuthPage(res, ...PAGES.badLogoutLink);
+    }
+    const tokens = crypto.decrypt(auth.tokens, auth.sub);
+    await endSession(req, res, config);
+    log.info('signed out');
+
+    if (tokens?.refreshToken) {
+      const revoked = oidc.revoke(tokens.refreshToken, 'refresh_token').catch((err: unknown) => {
+        log.warn({ kind: err instanceof OidcError ? err.kind : 'unknown' }, 'refresh token revocation failed');
+        return false;
+      });
+      await withTimeout(revoked, revokeTimeoutMs);
+    }
+
+    let target = '/';
+    try {
+      target =
+        (await withTimeout(
+          oidc.endSessionUrl({
+            ...(tokens?.idToken ? { idTokenHint: tokens.idToken } : {}),
+            postLogoutRedirectUri: `${publicUrl}/`,
+          }),
+          revokeTimeoutMs,
+        )) ?? '/';
+    } catch {
+      // The IdP is unreachable: the BFF session is gone anyway; land on the home page.
+    }
+    redirect(res, target);
+  });
+
+  return router;
+}
+
+/**
+ * A 302 with an empty body. Express's `res.redirect` repeats the URL in the body, which
+ * for the logout redirect would put the `id_token_hint` in a second place.
+ */
+function redirect(res: Response, url: string): void {
+  res.status(302).location(url).end();
+}
+
+function noStore(res: Response): void {
+  res.set('Cache-Control', 'no-store');
+}
+
+function sameString(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Resolves to the promise's value, or undefined once `ms` passed (the promise runs on). */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * What the BFF keeps in a session (express-session's `SessionData`, stored in Redis).
+ * Everything here is readable by whoever can read the store, so tokens only ever appear
+ * inside the encrypted `auth.tokens` blob (see token-crypto.ts).
+ */
+
+/** An authorization request sent to the IdP and not yet answered. */
+export interface PendingLogin {
+  /** OAuth `state`: the key the callback is matched by. */
+  readonly state: string;
+  readonly nonce: string;
+  /** PKCE verifier; its S256 challenge went to the IdP. */
+  readonly codeVerifier: string;
+  /** Local path to land on after sign-in (already checked by safeReturnTo). */
+  readonly returnTo: string;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+}
+
+/** The signed-in user. */
+export interface AuthSession {
+  readonly sub: string;
+  readonly name: string | null;
+  readonly email: string | null;
+  /** The IdP's session id (`sid` claim), for back-channel logout; null when not issued. */
+  readonly sid: string | null;
+  /** Epoch milliseconds. */
+  readonly loginAt: number;
+  /** Hard end of the session (loginAt + SESSION_ABSOLUTE_TIMEOUT_S), epoch milliseconds. */
+  readonly expiresAt: number;
+  /**
+   * Random id put in `logoutUrl` so that `/auth/logout` cannot be triggered cross-site;
+   * it is not the session id and grants nothing else.
+   */
+  readonly logoutId: string;
+  /** `SessionTokens` sealed by TokenCrypto with `sub` as context. */
+  tokens: string;
+  /** Copy of the access token's expiry (epoch ms) so callers can decide without decrypting. */
+  accessTokenExpiresAt: number | null;
+  /**
+   * Incremented on every refresh. A request holding an older generation than the one
+   * last written by this process must not write its tokens back (rotated refresh tokens).
+   */
+  tokenGeneration: number;
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    auth?: AuthSession;
+    /**
+     * Logins in flight, newest last. A few are kept so that sign-in started in two tabs
+     * does not fail in the first one.
+     */
+    pendingLogins?: PendingLogin[];
+  }
+}
