@@ -64,9 +64,19 @@ export interface Config {
     readonly reviews: DownstreamServiceConfig & { readonly scope: string };
     readonly payments: DownstreamServiceConfig & { readonly secretKey: SecretRef };
   };
+  /** The shared HTTP cache of answers that are the same for every user (catalog, reviews). */
+  readonly responseCache: {
+    /** Most answers kept; 0 turns the cache off. */
+    readonly maxEntries: number;
+  };
   readonly graphql: {
     readonly introspection: boolean;
     readonly sandbox: boolean;
+    /**
+     * Total time one GraphQL request may spend on downstream calls, retries included;
+     * a hung service costs at most its timeout, and retries stop at this deadline.
+     */
+    readonly requestBudgetMs: number;
   };
   /** Which zero-config stand-ins are in use; each is announced by one warning line. */
   readonly demo: {
@@ -131,6 +141,10 @@ const baseSchema = z.object({
   REVIEWS_URL: optionalString.pipe(httpUrl.optional()),
   PAYMENTS_URL: optionalString.pipe(httpUrl.optional()),
   DOWNSTREAM_TIMEOUT_MS: positiveInt(3000),
+  DOWNSTREAM_CACHE_MAX_ENTRIES: optionalString.pipe(
+    z.string().regex(/^\d+$/, 'must be a whole number (0 turns the cache off)').transform(Number).optional(),
+  ),
+  GRAPHQL_REQUEST_BUDGET_MS: positiveInt(10000),
   REVIEWS_SCOPE: optionalString.transform((v) => v ?? 'reviews:read'),
   GRAPHQL_INTROSPECTION: optionalString,
   GRAPHQL_SANDBOX: optionalString,
@@ -293,7 +307,8 @@ export function loadConfig(env: Env): Config {
         secretKey: orDefault(secrets.PAYMENTS_SECRET_KEY, DEMO.paymentsSecretKey, 'demo payments key'),
       },
     },
-    graphql: { introspection: intro.data!, sandbox: sandbox.data! },
+    responseCache: { maxEntries: s.DOWNSTREAM_CACHE_MAX_ENTRIES ?? 1000 },
+    graphql: { introspection: intro.data!, sandbox: sandbox.data!, requestBudgetMs: s.GRAPHQL_REQUEST_BUDGET_MS },
     demo: {
       services: demoServices,
       idp: s.OIDC_ISSUER === undefined,

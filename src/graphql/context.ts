@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Credential } from '../downstream/credential.js';
-import type { DownstreamClients } from '../downstream/index.js';
+import type { CallOptions, DownstreamClients } from '../downstream/index.js';
 import { unauthenticated } from './errors.js';
 import type { Loaders } from './loaders/index.js';
 import type { ViewerModel } from './models.js';
@@ -17,6 +17,8 @@ export interface GraphQLContext {
   readonly viewer: ViewerModel | null;
   /** The user's access token for the orders service, or null without a session. */
   readonly user: Credential | null;
+  /** Passed to every downstream call: the request id and the request's deadline. */
+  readonly call: CallOptions;
   readonly loaders: Loaders;
   readonly services: DownstreamClients;
 }

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Credential } from '../../downstream/credential.js';
-import type { DownstreamClients } from '../../downstream/index.js';
+import type { CallOptions, DownstreamClients } from '../../downstream/index.js';
 import type { OrderDTO, PaymentIntentDTO, ProductDTO, ProductReviewsDTO } from '../../downstream/types.js';
 import { unauthenticated } from '../errors.js';
 import { alignToKeys } from './align.js';
@@ -23,20 +23,20 @@ export interface Loaders {
  * One set of loaders per GraphQL request: their caches hold user-scoped data and must
  * never outlive it. Each `load()` made in the same tick becomes one downstream call.
  */
-export function createLoaders(clients: DownstreamClients, user: Credential | null): Loaders {
+export function createLoaders(clients: DownstreamClients, user: Credential | null, call: CallOptions): Loaders {
   const options = { maxBatchSize: MAX_BATCH_SIZE };
   return {
     product: new DataLoader(
-      async (ids) => alignToKeys(ids, await clients.catalog.getProducts(ids), (p) => p.id),
+      async (ids) => alignToKeys(ids, await clients.catalog.getProducts(ids, call), (p) => p.id),
       options,
     ),
     productReviews: new DataLoader(
-      async (ids) => alignToKeys(ids, await clients.reviews.getReviews(ids), (r) => r.productId),
+      async (ids) => alignToKeys(ids, await clients.reviews.getReviews(ids, call), (r) => r.productId),
       options,
     ),
     order: new DataLoader(async (ids) => {
       if (!user) throw unauthenticated();
-      return alignToKeys(ids, await clients.orders.getOrders(user, ids), (o) => o.id);
+      return alignToKeys(ids, await clients.orders.getOrders(user, ids, call), (o) => o.id);
     }, options),
     // Payments has no batch endpoint: DataLoader dedupes the ids of one tick and the
     // single calls run in parallel (the payments client caps how many at once). A
@@ -45,7 +45,7 @@ export function createLoaders(clients: DownstreamClients, user: Credential | nul
       (ids) =>
         Promise.all(
           ids.map((id) =>
-            clients.payments.getPaymentIntent(id).catch((err: unknown) => err as Error),
+            clients.payments.getPaymentIntent(id, call).catch((err: unknown) => err as Error),
           ),
         ),
       options,

@@ -34,7 +34,7 @@ export const Query: QueryResolvers = {
       throw badUserInput('after', 'after must be a cursor returned by a previous page.');
     }
     const limit = intInRange('first', args.first, 1, MAX_SEARCH_PAGE, 20);
-    const page = await ctx.services.catalog.searchProducts({ query, limit, cursor: args.after ?? null });
+    const page = await ctx.services.catalog.searchProducts({ query, limit, cursor: args.after ?? null }, ctx.call);
     for (const product of page.items) ctx.loaders.product.prime(product.id, product);
     return {
       nodes: page.items,

@@ -43,7 +43,7 @@ export const Mutation: MutationResolvers = {
     const order = await ctx.services.orders.placeOrder(user, {
       idempotencyKey,
       lines: lines.map(({ productId, quantity }) => ({ productId, quantity })),
-    });
+    }, ctx.call);
     ctx.loaders.order.prime(order.id, order);
     return order;
   },

@@ -25,6 +25,7 @@ export const Mutation: MutationResolvers = {
     return ctx.services.payments.createPaymentIntent(
       { amount: order.totalCents, currency: order.currency.toLowerCase(), orderId: order.id },
       `order-${order.id}-payment`,
+      ctx.call,
     );
   },
 };

@@ -12,7 +12,7 @@ export const Query: QueryResolvers = {
 export const Viewer: ViewerResolvers = {
   orders: async (_viewer, args, ctx) => {
     const limit = intInRange('first', args.first, 1, MAX_ORDERS, 10);
-    const orders = await ctx.services.orders.myOrders(requireUser(ctx), limit);
+    const orders = await ctx.services.orders.myOrders(requireUser(ctx), limit, ctx.call);
     // Later `order(id)` or `payOrder` lookups in this request need no second call.
     for (const order of orders) ctx.loaders.order.prime(order.id, order);
     return orders;

@@ -40,7 +40,12 @@ describe('loadConfig outside production', () => {
     expect(config.warnings.filter((w) => w.includes('demo services'))).toHaveLength(1);
     expect(config.warnings.filter((w) => w.includes('identity provider'))).toHaveLength(1);
     expect(config.warnings.filter((w) => w.includes('memory'))).toHaveLength(1);
-    expect(config.graphql).toEqual({ introspection: true, sandbox: true });
+    expect(config.graphql).toEqual({ introspection: true, sandbox: true, requestBudgetMs: 10000 });
+    expect(config.responseCache).toEqual({ maxEntries: 1000 });
+  });
+
+  it('can turn the shared response cache off', () => {
+    expect(loadConfig({ DOWNSTREAM_CACHE_MAX_ENTRIES: '0' }).responseCache).toEqual({ maxEntries: 0 });
   });
 
   it('derives PUBLIC_URL from PORT and adds ALLOWED_ORIGINS as origins', () => {
@@ -92,7 +97,7 @@ describe('loadConfig in production', () => {
     expect(config.production).toBe(true);
     expect(config.demo).toEqual({ services: [], idp: false, memoryStore: false });
     expect(config.warnings).toEqual([]);
-    expect(config.graphql).toEqual({ introspection: false, sandbox: false });
+    expect(config.graphql).toMatchObject({ introspection: false, sandbox: false });
     expect(config.oidc.allowInsecureIssuer).toBe(false);
   });
 
@@ -142,6 +147,6 @@ describe('loadConfig in production', () => {
 
   it('can turn Sandbox and introspection on explicitly', () => {
     const config = loadConfig({ ...PRODUCTION, GRAPHQL_INTROSPECTION: 'true', GRAPHQL_SANDBOX: '1' });
-    expect(config.graphql).toEqual({ introspection: true, sandbox: true });
+    expect(config.graphql).toMatchObject({ introspection: true, sandbox: true });
   });
 });

@@ -1,0 +1,209 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { RedisClientType } from 'redis';
+import {
+  createAuthRouter,
+  createClientCredentialsToken,
+  createOidcClient,
+  createUserCredential,
+  type OidcClient,
+  viewerFromRequest,
+} from './auth/index.js';
+import { originGuard } from './auth/origin-guard.js';
+import type { Config, ServiceName } from './config/index.js';
+import { createDownstreamClients, type DownstreamClients } from './downstream/index.js';
+import type { GraphQLContext } from './graphql/context.js';
+import { createLoaders } from './graphql/loaders/index.js';
+import { createSchema } from './graphql/schema.js';
+import { createGraphQLServer } from './graphql/server.js';
+import { healthRoutes } from './observability/health.js';
+import { createMetrics, metricsEndpoint, metricsMiddleware } from './observability/metrics.js';
+import { requestId } from './observability/request-id.js';
+import type { SecretSource } from './secrets/index.js';
+import { createSessionMiddleware, createSessionStore, createTokenCrypto } from './session/index.js';
+
+/** The live secrets the app needs; opened once at start-up (see `src/secrets`). */
+export interface AppSecrets {
+  readonly oidcClientSecret: SecretSource;
+  readonly sessionSecret: SecretSource;
+  readonly sessionEncryptionKey: SecretSource;
+  readonly catalogApiKey: SecretSource;
+  readonly paymentsSecretKey: SecretSource;
+}
+
+export interface AppDeps {
+  readonly logger: Logger;
+  readonly secrets: AppSecrets;
+  /** Downstream base URLs: from config, or the demo services started by main.ts. */
+  readonly urls: Readonly<Record<ServiceName, string>>;
+  /** The OIDC issuer: from config, or the embedded dev IdP. */
+  readonly issuer: string;
+  /** A connected node-redis client when `REDIS_URL` is set; the memory store otherwise. */
+  readonly redis?: RedisClientType;
+  /** The embedded development IdP, mounted at `path` (zero-config start only). */
+  readonly devIdp?: {
+    readonly path: string;
+    readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  };
+}
+
+export interface App {
+  readonly app: Express;
+  /** Created, never listening: main.ts (or a test) calls `listen`. */
+  readonly httpServer: Server;
+  readonly oidc: OidcClient;
+  readonly clients: DownstreamClients;
+  /** Stops Apollo and closes downstream pools; the caller closes the HTTP server first. */
+  close(): Promise<void>;
+}
+
+/** Largest GraphQL request body; real operations are a few KB, trusted documents less. */
+const GRAPHQL_BODY_LIMIT = '100kb';
+
+/**
+ * Composes the BFF. The order of the middleware is the request path of DESIGN.md:
+ * request id, security headers, Origin checks, cheap endpoints that need no session,
+ * then the session, the auth routes and GraphQL.
+ */
+export async function createApp(config: Config, deps: AppDeps): Promise<App> {
+  const { logger, secrets } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.server.trustProxyHops);
+
+  const metrics = createMetrics();
+  app.use(requestId());
+  app.use(metricsMiddleware(metrics));
+
+  // The dev IdP serves its own pages and cookies; it sits outside the BFF's policies.
+  if (deps.devIdp) app.use(deps.devIdp.path, deps.devIdp.handler);
+
+  app.use(
+    helmet({
+      // Apollo Sandbox (outside production) loads its UI from Apollo's CDN.
+      contentSecurityPolicy: config.graphql.sandbox
+        ? {
+            directives: {
+              'script-src': ["'self'", "'unsafe-inline'", 'https://embeddable-sandbox.cdn.apollographql.com'],
+              'frame-src': ["'self'", 'https://sandbox.embed.apollographql.com'],
+              'img-src': ["'self'", 'data:', 'https://apollo-server-landing-page.cdn.apollographql.com'],
+              'manifest-src': ["'self'", 'https://apollo-server-landing-page.cdn.apollographql.com'],
+            },
+          }
+        : { directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] } },
+    }),
+  );
+  app.use(
+    cors({
+      // Only our origins, with credentials; never `*` (browsers would refuse it anyway).
+      origin: (origin, cb) => cb(null, origin !== undefined && config.server.allowedOrigins.includes(origin)),
+      credentials: true,
+      maxAge: 600,
+    }),
+  );
+  app.use(originGuard(config.server.allowedOrigins));
+
+  const oidc = createOidcClient({
+    issuer: deps.issuer,
+    clientId: config.oidc.clientId,
+    clientSecret: secrets.oidcClientSecret,
+    tokenAuthMethod: config.oidc.tokenAuthMethod,
+    allowInsecure: config.oidc.allowInsecureIssuer,
+    logger,
+  });
+
+  app.use(
+    healthRoutes([
+      {
+        name: 'session-store',
+        check: async () => {
+          if (deps.redis) await deps.redis.ping();
+        },
+      },
+      { name: 'identity-provider', check: () => oidc.ready() },
+    ]),
+  );
+  app.get('/metrics', metricsEndpoint(metrics));
+
+  const crypto = createTokenCrypto(secrets.sessionEncryptionKey);
+  const store = createSessionStore({ redis: deps.redis });
+  app.use(createSessionMiddleware({ config, store, secret: secrets.sessionSecret }));
+  app.use('/auth', createAuthRouter({ config, oidc, crypto, logger }));
+
+  const clients = createDownstreamClients({
+    config: config.downstream,
+    urls: deps.urls,
+    secrets: { catalogApiKey: secrets.catalogApiKey, paymentsSecretKey: secrets.paymentsSecretKey },
+    reviewsToken: createClientCredentialsToken({ oidc, scope: config.downstream.reviews.scope, logger }),
+    logger,
+    cache: config.responseCache.maxEntries === 0 ? false : { maxEntries: config.responseCache.maxEntries },
+  });
+
+  const apollo = createGraphQLServer({ schema: createSchema(), config });
+  await apollo.start();
+  app.use(
+    '/graphql',
+    express.json({ limit: GRAPHQL_BODY_LIMIT }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }): Promise<GraphQLContext> => {
+        const requestId = res.locals.requestId as string;
+        const viewer = viewerFromRequest(req);
+        const user = viewer ? createUserCredential(req, { oidc, crypto, config, logger }) : null;
+        const call = { requestId, deadline: Date.now() + config.graphql.requestBudgetMs };
+        return {
+          requestId,
+          logger: logger.child({ requestId }),
+          viewer,
+          user,
+          call,
+          loaders: createLoaders(clients, user, call),
+          services: clients,
+        };
+      },
+    }),
+  );
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such endpoint.' } });
+  });
+  app.use(jsonErrorHandler(logger));
+
+  const httpServer = createServer(app);
+  return {
+    app,
+    httpServer,
+    oidc,
+    clients,
+    close: async () => {
+      await apollo.stop();
+      await clients.close();
+    },
+  };
+}
+
+/**
+ * Last resort for errors outside GraphQL (a body too large, malformed JSON): a coded
+ * JSON answer with no internals; the details go to the log with the request id.
+ */
+function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status >= 500) logger.error({ err, requestId: res.locals.requestId }, 'unhandled error');
+    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+    const message =
+      status === 413
+        ? 'The request body is too large.'
+        : status < 500
+          ? 'The request is malformed.'
+          : 'Internal server error.';
+    // GraphQL clients read `errors`; everything else gets the API's `error` shape.
+    res
+      .status(status)
+      .json(req.originalUrl.startsWith('/graphql') ? { errors: [{ message, extensions: { code } }] } : { error: { code, message } });
+  };
+}

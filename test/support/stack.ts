@@ -1,0 +1,238 @@
+import { Writable } from 'node:stream';
+import { createClient, type RedisClientType } from 'redis';
+import type { CookieJar } from 'tough-cookie';
+import { type App, createApp } from '../../src/app.js';
+import { type Config, DEMO, loadConfig, type ServiceName } from '../../src/config/index.js';
+import { startDevIdp } from '../../src/demo/dev-idp.js';
+import { startDemoServices } from '../../src/demo/index.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { openSecrets } from '../../src/secrets/index.js';
+import { freePort } from './free-port.js';
+import { loginThroughIdp } from './oidc-login.js';
+import { Recorder } from './recorder.js';
+import { startRedisServer } from './redis-server.js';
+
+export interface StackOptions {
+  /** Share sessions through a real redis-server (default: the memory store). */
+  readonly redis?: boolean;
+  /** How many BFF instances to start on the same Redis, IdP and services (default 1). */
+  readonly instances?: number;
+  /** Extra settings, as environment variables. */
+  readonly env?: Record<string, string>;
+  /** Access token lifetime at the IdP (default: the IdP's). */
+  readonly accessTokenTtlS?: number;
+}
+
+export interface BffInstance {
+  readonly url: string;
+  readonly app: App;
+  readonly config: Config;
+}
+
+export interface GraphQLError {
+  message: string;
+  path?: Array<string | number>;
+  extensions?: Record<string, any>;
+}
+
+export interface GraphQLResult {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: { data?: Record<string, any> | null; errors?: GraphQLError[] };
+}
+
+export type RecordedResponse = Response & { text_: string };
+
+export interface Stack {
+  readonly bff: BffInstance;
+  readonly instances: readonly BffInstance[];
+  readonly issuer: string;
+  readonly recorder: Recorder;
+  readonly urls: Record<ServiceName, string>;
+  /** Every log line every BFF instance wrote, for the "no secret in a log line" checks. */
+  readonly logLines: string[];
+  /** Every response body and header set a test received through this stack. */
+  readonly seen: string[];
+  readonly redisUrl?: string;
+  /** Every secret this stack uses, to assert that none of them ever shows up. */
+  readonly secretValues: readonly string[];
+  /** Signs in through the IdP's forms with a fresh cookie jar. */
+  login(username: string, password?: string, instance?: BffInstance): Promise<CookieJar>;
+  /** POSTs a GraphQL operation as a browser on our origin would. */
+  graphql(
+    query: string,
+    opts?: { jar?: CookieJar; variables?: Record<string, unknown>; instance?: BffInstance; headers?: Record<string, string> },
+  ): Promise<GraphQLResult>;
+  /** fetch against an instance without following redirects, with the jar's cookies. */
+  fetch(path: string, init?: RequestInit & { jar?: CookieJar; instance?: BffInstance }): Promise<RecordedResponse>;
+  close(): Promise<void>;
+}
+
+const SESSION_SECRET = 'test-session-secret-0123456789abcdef';
+const SESSION_ENCRYPTION_KEY = 'test-encryption-key-0123456789abcdef';
+
+/**
+ * Starts the whole system on loopback the way production wires it, every part real:
+ * the dev IdP (oidc-provider), the demo services recording every request, an optional
+ * redis-server, and one or more BFF instances built by `createApp`.
+ */
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const recorder = new Recorder();
+  const logLines: string[] = [];
+  const seen: string[] = [];
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  const instanceCount = opts.instances ?? 1;
+  const ports = await Promise.all(Array.from({ length: instanceCount }, () => freePort()));
+  const origins = ports.map((p) => `http://127.0.0.1:${p}`);
+
+  const closeAll = async () => {
+    for (const c of cleanups.reverse()) await c();
+  };
+
+  try {
+    const idp = await startDevIdp({
+      clients: [
+        {
+          clientId: DEMO.clientId,
+          clientSecret: DEMO.clientSecret,
+          redirectUris: origins.map((o) => `${o}/auth/callback`),
+          postLogoutRedirectUris: origins.map((o) => `${o}/`),
+          backchannelLogoutUri: `${origins[0]}/auth/backchannel-logout`,
+        },
+      ],
+      ...(opts.accessTokenTtlS ? { accessTokenTtlS: opts.accessTokenTtlS } : {}),
+    });
+    cleanups.push(() => idp.close());
+
+    const demo = await startDemoServices({
+      issuer: idp.issuer,
+      introspectionClient: idp.idp.resourceServer,
+      catalogApiKey: () => DEMO.catalogApiKey,
+      paymentsSecretKey: () => DEMO.paymentsSecretKey,
+      onRequest: (r) => recorder.record(r),
+    });
+    cleanups.push(() => demo.close());
+
+    let redisUrl: string | undefined;
+    if (opts.redis) {
+      const redis = await startRedisServer();
+      cleanups.push(() => redis.stop());
+      redisUrl = redis.url;
+    }
+
+    const sharedEnv: Record<string, string> = {
+      OIDC_ISSUER: idp.issuer,
+      CATALOG_URL: demo.urls.catalog,
+      ORDERS_URL: demo.urls.orders,
+      REVIEWS_URL: demo.urls.reviews,
+      PAYMENTS_URL: demo.urls.payments,
+      // Instances that share Redis must share these secrets, as in production.
+      SESSION_SECRET,
+      SESSION_ENCRYPTION_KEY,
+      ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+      ...opts.env,
+    };
+
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        logLines.push(String(chunk));
+        cb();
+      },
+    });
+    const instances: BffInstance[] = [];
+    for (const [i, port] of ports.entries()) {
+      const config = loadConfig({ ...sharedEnv, PORT: String(port), PUBLIC_URL: origins[i]! });
+      const secrets = openSecrets({
+        oidcClientSecret: config.oidc.clientSecret,
+        sessionSecret: config.session.secret,
+        sessionEncryptionKey: config.session.encryptionKey,
+        catalogApiKey: config.downstream.catalog.apiKey,
+        paymentsSecretKey: config.downstream.payments.secretKey,
+      });
+      let redis: RedisClientType | undefined;
+      if (redisUrl) {
+        const client = createClient({ url: redisUrl }) as RedisClientType;
+        await client.connect();
+        cleanups.push(() => client.quit());
+        redis = client;
+      }
+      const app = await createApp(config, {
+        logger: createLogger({ level: 'debug', destination: sink }).child({ instance: i }),
+        secrets,
+        // From the parsed settings, as in production, so a test can point one service elsewhere.
+        urls: {
+          catalog: config.downstream.catalog.url!,
+          orders: config.downstream.orders.url!,
+          reviews: config.downstream.reviews.url!,
+          payments: config.downstream.payments.url!,
+        },
+        issuer: config.oidc.issuer!,
+        redis,
+      });
+      await new Promise<void>((resolve) => app.httpServer.listen(port, '127.0.0.1', resolve));
+      cleanups.push(async () => {
+        await new Promise((resolve) => {
+          app.httpServer.close(resolve);
+          app.httpServer.closeAllConnections();
+        });
+        await app.close();
+      });
+      instances.push({ url: origins[i]!, app, config });
+    }
+
+    const stackFetch: Stack['fetch'] = async (path, init = {}) => {
+      const { jar, instance = instances[0]!, ...rest } = init;
+      const url = `${instance.url}${path}`;
+      const headers = new Headers(rest.headers);
+      if (jar) {
+        const cookie = await jar.getCookieString(url);
+        if (cookie) headers.set('cookie', cookie);
+      }
+      const res = await fetch(url, { redirect: 'manual', ...rest, headers });
+      if (jar) for (const c of res.headers.getSetCookie()) await jar.setCookie(c, url);
+      const text = await res.text();
+      seen.push(text, JSON.stringify([...res.headers]));
+      return Object.assign(res, { text_: text });
+    };
+
+    return {
+      bff: instances[0]!,
+      instances,
+      issuer: idp.issuer,
+      recorder,
+      urls: demo.urls,
+      logLines,
+      seen,
+      redisUrl,
+      secretValues: [DEMO.clientSecret, DEMO.catalogApiKey, DEMO.paymentsSecretKey, SESSION_SECRET, SESSION_ENCRYPTION_KEY],
+      async login(username, password = username, instance = instances[0]!) {
+        const result = await loginThroughIdp({ startUrl: `${instance.url}/auth/login?returnTo=/`, username, password });
+        for (const r of result.responses) seen.push(r.body, JSON.stringify([...r.headers]));
+        return result.jar;
+      },
+      async graphql(query, { jar, variables, instance, headers } = {}) {
+        const target = instance ?? instances[0]!;
+        const res = await stackFetch('/graphql', {
+          method: 'POST',
+          jar,
+          instance: target,
+          headers: { 'content-type': 'application/json', origin: target.url, ...headers },
+          body: JSON.stringify({ query, variables }),
+        });
+        let body: GraphQLResult['body'] = {};
+        try {
+          body = JSON.parse(res.text_);
+        } catch {
+          // Left empty: the test asserts on status and text.
+        }
+        return { status: res.status, headers: res.headers, text: res.text_, body };
+      },
+      fetch: stackFetch,
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
