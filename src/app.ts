@@ -82,20 +82,13 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   // The dev IdP serves its own pages and cookies; it sits outside the BFF's policies.
   if (deps.devIdp) app.use(deps.devIdp.path, deps.devIdp.handler);
 
-  app.use(
-    helmet({
-      // Apollo Sandbox (outside production) loads its UI from Apollo's CDN.
-      contentSecurityPolicy: config.graphql.sandbox
-        ? {
-            directives: {
-              'script-src': ["'self'", "'unsafe-inline'", 'https://embeddable-sandbox.cdn.apollographql.com'],
-              'frame-src': ["'self'", 'https://sandbox.embed.apollographql.com'],
-              'img-src': ["'self'", 'data:', 'https://apollo-server-landing-page.cdn.apollographql.com'],
-              'manifest-src': ["'self'", 'https://apollo-server-landing-page.cdn.apollographql.com'],
-            },
-          }
-        : { directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] } },
-    }),
+  // JSON endpoints and our own pages get a CSP that allows nothing. The Sandbox page on
+  // GET /graphql (outside production) carries Apollo's own nonce-based CSP, which a
+  // second, stricter header would break, so helmet leaves CSP to that page there.
+  const strict = helmet({ contentSecurityPolicy: { directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] } } });
+  const sandboxPage = helmet({ contentSecurityPolicy: false });
+  app.use((req, res, next) =>
+    (config.graphql.sandbox && req.method === 'GET' && req.path === '/graphql' ? sandboxPage : strict)(req, res, next),
   );
   app.use(
     cors({

@@ -24,6 +24,9 @@ export function createGraphQLServer({ schema, config }: GraphQLServerOptions): A
     csrfPrevention: true,
     introspection: config.graphql.introspection,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns shutdown (drain HTTP, then stop Apollo, then close pools); Apollo's
+    // own SIGTERM handler would race it and leave our stop() waiting forever.
+    stopOnTerminationSignals: false,
     formatError,
     plugins: [
       errorLoggingPlugin(),
