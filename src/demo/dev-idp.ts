@@ -1,12 +1,12 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ClientMetadata, type Configuration, type JWK, Provider } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { createMemoryAdapterFactory } from './dev-idp-adapter.js';
 import { createInteractionHandler, INTERACTION_PREFIX, mountPathOf } from './dev-idp-interactions.js';
 import { findDemoUserBySub } from './demo-users.js';
 import { htmlSafe, page } from './html.js';
+import { listen } from './http.js';
 
 export { DEMO_USERS, type DemoUser } from './demo-users.js';
 
@@ -224,32 +224,20 @@ export async function startDevIdp(
 ): Promise<{ issuer: string; idp: DevIdp; close(): Promise<void> }> {
   const { host = '127.0.0.1', port = 0, ...rest } = opts;
   let handler: DevIdp['handler'] | undefined;
-  const server = createServer((req, res) => {
-    if (handler) return handler(req, res);
-    res.statusCode = 503;
-    res.end();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port: actual } = server.address() as AddressInfo;
-  const hostPart = host.includes(':') ? `[${host}]` : host;
-  const issuer = `http://${hostPart}:${actual}`;
-  const idp = createDevIdp({ ...rest, issuer });
+  // The issuer needs the port, and the provider needs the issuer: listen first, then
+  // build the provider; requests before that (there are none) get a 503.
+  const server = await listen(
+    (req, res) => {
+      if (handler) return handler(req, res);
+      res.statusCode = 503;
+      res.end();
+    },
+    host,
+    port,
+  );
+  const idp = createDevIdp({ ...rest, issuer: server.url });
   handler = idp.handler;
-  return {
-    issuer,
-    idp,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return { issuer: server.url, idp, close: server.close };
 }
 
 /** A fresh RS256 signing key per instance: tokens of one dev IdP never verify at another. */

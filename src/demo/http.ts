@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
@@ -204,11 +204,27 @@ export function secretEquals(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+/** The `Idempotency-Key` header that orders and payments require on their POSTs. */
+export function requireIdempotencyKey(req: Request): string {
+  const key = req.headers['idempotency-key'];
+  if (typeof key !== 'string' || key.trim() === '' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    throw new HttpError(
+      400,
+      'IDEMPOTENCY_KEY_REQUIRED',
+      `An Idempotency-Key header (1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters) is required.`,
+      'Idempotency-Key',
+    );
+  }
+  return key;
+}
+
 export const unauthenticated = (message = 'Missing or invalid credentials.') =>
   new HttpError(401, 'UNAUTHENTICATED', message);
 
 /** Listens on host:port (0 = a free port) and returns the base URL and a closer. */
-export async function listen(app: Express, host: string, port: number): Promise<{ url: string; close(): Promise<void> }> {
+export async function listen(app: RequestListener, host: string, port: number): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

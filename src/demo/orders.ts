@@ -2,6 +2,7 @@ import type { Express, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { NewOrderLineDTO, OrderDTO } from '../downstream/types.js';
 import {
+  requireIdempotencyKey,
   bearerToken,
   createServiceApp,
   finishServiceApp,
@@ -24,7 +25,6 @@ export interface OrdersOptions {
 
 const MAX_LINES = 50;
 const MAX_QUANTITY = 99;
-const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 interface IdempotentResult {
   /** The normalised request the key was first used with. */
@@ -112,15 +112,7 @@ export function createOrdersApp(opts: OrdersOptions): Express {
   });
 
   app.post('/orders', authenticate, (req, res) => {
-    const key = req.headers['idempotency-key'];
-    if (typeof key !== 'string' || key.trim() === '' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-      throw new HttpError(
-        400,
-        'IDEMPOTENCY_KEY_REQUIRED',
-        `An Idempotency-Key header (1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters) is required.`,
-        'Idempotency-Key',
-      );
-    }
+    const key = requireIdempotencyKey(req);
     const lines = parseNewOrder(requireBody(res));
     const fingerprint = JSON.stringify(lines);
     const scopedKey = `${sub(res)}\n${key}`;

@@ -3,6 +3,7 @@ import type { Express, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { PaymentIntentDTO } from '../downstream/types.js';
 import {
+  requireIdempotencyKey,
   bearerToken,
   createServiceApp,
   finishServiceApp,
@@ -23,7 +24,6 @@ export interface PaymentsOptions {
 
 const MAX_AMOUNT = 99_999_999;
 const MAX_METADATA_KEYS = 50;
-const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 function randomAlphanumeric(length: number): string {
@@ -88,15 +88,7 @@ export function createPaymentsApp(opts: PaymentsOptions): Express {
   };
 
   app.post('/v1/payment_intents', requireSecretKey, (req, res) => {
-    const key = req.headers['idempotency-key'];
-    if (typeof key !== 'string' || key.trim() === '' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-      throw new HttpError(
-        400,
-        'IDEMPOTENCY_KEY_REQUIRED',
-        `An Idempotency-Key header (1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters) is required.`,
-        'Idempotency-Key',
-      );
-    }
+    const key = requireIdempotencyKey(req);
     const input = parseNewIntent(requireBody(res));
     const fingerprint = JSON.stringify([input.amount, input.currency, Object.entries(input.metadata).sort()]);
     res.setHeader('Cache-Control', 'no-store');

@@ -1,24 +1,14 @@
 import type { SecretSource } from '../secrets/index.js';
 import { apiKeyCredential } from './credentials.js';
-import type { ClientOptions } from './http/client-options.js';
-import type { ResponseCacheOptions } from './http/response-cache.js';
+import type { SharedAnswerClientOptions } from './http/client-options.js';
 import { itemsOf } from './http/items.js';
 import { checkBatchSize, encodeValue, fetchInBatches, listValue } from './http/paths.js';
 import { ServiceHttp, type CallOptions } from './http/service-http.js';
 import type { ItemsDTO, ProductDTO, ProductPageDTO } from './types.js';
 
-export interface CatalogClientOptions extends ClientOptions {
+export interface CatalogClientOptions extends SharedAnswerClientOptions {
   /** `CATALOG_API_KEY`, sent as `x-api-key` on every call and re-read after a 401. */
   readonly apiKey: SecretSource;
-  /** Ids per `GET /products` request; longer lists are split and fetched in parallel. Default `100`. */
-  readonly maxBatchSize?: number | undefined;
-  /**
-   * Shared HTTP cache of answers (the same for every user), bounded, honouring the
-   * service's `Cache-Control` and revalidating with `ETag` / `Last-Modified`; without
-   * such headers nothing is cached. `false` turns it off. Default `{}` (1000 answers,
-   * 16 Mi characters).
-   */
-  readonly cache?: ResponseCacheOptions | false | undefined;
 }
 
 /**

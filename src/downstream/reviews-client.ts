@@ -1,27 +1,17 @@
 import type { Credential } from './credential.js';
-import type { ClientOptions } from './http/client-options.js';
-import type { ResponseCacheOptions } from './http/response-cache.js';
+import type { SharedAnswerClientOptions } from './http/client-options.js';
 import { itemsOf } from './http/items.js';
 import { checkBatchSize, fetchInBatches, listValue } from './http/paths.js';
 import { ServiceHttp, type CallOptions } from './http/service-http.js';
 import type { ItemsDTO, ProductReviewsDTO } from './types.js';
 
-export interface ReviewsClientOptions extends ClientOptions {
+export interface ReviewsClientOptions extends SharedAnswerClientOptions {
   /**
    * The BFF's client-credentials token for the reviews service (scope `reviews:read`),
    * cached by its provider until shortly before it expires; `renew()` fetches a new one
    * after a 401.
    */
   readonly token: Credential;
-  /** Product ids per `GET /reviews` request. Default `100`. */
-  readonly maxBatchSize?: number | undefined;
-  /**
-   * Shared HTTP cache of answers (the same for every user), bounded, honouring the
-   * service's `Cache-Control` and revalidating with `ETag` / `Last-Modified`; without
-   * such headers nothing is cached. `false` turns it off. Default `{}` (1000 answers,
-   * 16 Mi characters).
-   */
-  readonly cache?: ResponseCacheOptions | false | undefined;
 }
 
 /** The reviews service: the only code that knows its paths and its credential. */

@@ -1,5 +1,6 @@
 import type { Logger } from '../../observability/logger.js';
 import type { ServiceHttpOptions } from './service-http.js';
+import type { ResponseCacheOptions } from './response-cache.js';
 
 /**
  * Tuning of the HTTP core that a client passes through unchanged (sockets, resilience,
@@ -17,4 +18,20 @@ export interface ClientOptions {
   readonly logger: Logger;
   /** Sockets, retry, breaker, bulkhead and clock; defaults as in `ServiceHttpOptions`. */
   readonly http?: HttpTuning | undefined;
+}
+
+/**
+ * What a client of a service whose answers are the same for every user (catalog,
+ * reviews) takes on top: the ids per batch request and the shared response cache.
+ */
+export interface SharedAnswerClientOptions extends ClientOptions {
+  /** Ids per batch request; longer lists are split and fetched in parallel. Default `100`. */
+  readonly maxBatchSize?: number | undefined;
+  /**
+   * Shared HTTP cache of answers (the same for every user), bounded, honouring the
+   * service's `Cache-Control` and revalidating with `ETag` / `Last-Modified`; without
+   * such headers nothing is cached. `false` turns it off. Default `{}` (1000 answers,
+   * 16 Mi characters).
+   */
+  readonly cache?: ResponseCacheOptions | false | undefined;
 }
