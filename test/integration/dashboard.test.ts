@@ -40,7 +40,7 @@ let alice: CookieJar;
 beforeAll(async () => {
   // The shared response cache is off here so every query's downstream calls are
   // counted from a cold start; its own suite shows what it saves.
-  stack = await startStack({ env: { DOWNSTREAM_CACHE_MAX_ENTRIES: '0' } });
+  stack = await startStack({ redis: true, env: { DOWNSTREAM_CACHE_MAX_ENTRIES: '0' } });
   alice = await stack.login('alice');
 });
 afterAll(() => stack?.close());
