@@ -14,11 +14,24 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** How the BFF protects itself and a downstream service from each other. */
+export interface ResilienceConfig {
+  /** Retries of an idempotent call after the first attempt (0 turns retries off). */
+  readonly maxRetries: number;
+  /** Consecutive failures that open the circuit. */
+  readonly breakAfterFailures: number;
+  /** How long an open circuit fails fast before one probe call may try again, in ms. */
+  readonly halfOpenAfterMs: number;
+  /** Calls in flight at once; more wait in a bounded queue, then fail fast. */
+  readonly maxConcurrent: number;
+}
+
 export interface DownstreamServiceConfig {
   /** Base URL; undefined outside production means "start the in-process demo service". */
   readonly url: string | undefined;
   /** Per-call timeout (headers and body), in milliseconds. */
   readonly timeoutMs: number;
+  readonly resilience: ResilienceConfig;
 }
 
 export interface Config {
@@ -140,11 +153,17 @@ const baseSchema = z.object({
   ORDERS_URL: optionalString.pipe(httpUrl.optional()),
   REVIEWS_URL: optionalString.pipe(httpUrl.optional()),
   PAYMENTS_URL: optionalString.pipe(httpUrl.optional()),
-  DOWNSTREAM_TIMEOUT_MS: positiveInt(3000),
   DOWNSTREAM_CACHE_MAX_ENTRIES: optionalString.pipe(
     z.string().regex(/^\d+$/, 'must be a whole number (0 turns the cache off)').transform(Number).optional(),
   ),
   GRAPHQL_REQUEST_BUDGET_MS: positiveInt(10000),
+  SESSION_COOKIE_NAME: optionalString.pipe(
+    z
+      .string()
+      // RFC 6265 token characters only, so the name needs no quoting anywhere.
+      .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'must be 1 to 64 cookie-name characters (letters, digits, . _ - and the like)')
+      .optional(),
+  ),
   REVIEWS_SCOPE: optionalString.transform((v) => v ?? 'reviews:read'),
   GRAPHQL_INTROSPECTION: optionalString,
   GRAPHQL_SANDBOX: optionalString,
@@ -179,6 +198,7 @@ export function loadConfig(env: Env): Config {
     PAYMENTS_SECRET_KEY: readSecretRef(env, 'PAYMENTS_SECRET_KEY', problems),
   };
 
+  const resilience = readResilience(env, problems);
   if (!parsed.success) throw new ConfigError(problems);
   const s = parsed.data;
   const warnings: string[] = [];
@@ -231,6 +251,12 @@ export function loadConfig(env: Env): Config {
       }
     }
   }
+  const cookieName = s.SESSION_COOKIE_NAME ?? 'shop.sid';
+  if (/^__(Host|Secure)-/i.test(cookieName)) {
+    // The prefix is ours to add: __Host- under https (Secure, Path=/, no Domain), none
+    // under http, where browsers would drop a prefixed cookie and sign-in would loop.
+    problems.push('SESSION_COOKIE_NAME must not carry a __Host- or __Secure- prefix: it is added under an https PUBLIC_URL');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const demoServices = (
@@ -264,7 +290,6 @@ export function loadConfig(env: Env): Config {
     warnings.push('SESSION_SECRET not set: using a random secret; sessions end when the process restarts');
   }
 
-  const timeoutMs = s.DOWNSTREAM_TIMEOUT_MS;
   return {
     production,
     server: {
@@ -288,7 +313,7 @@ export function loadConfig(env: Env): Config {
       redisUrl: s.REDIS_URL,
       secret: orDefault(secrets.SESSION_SECRET, random(), 'random per process'),
       encryptionKey: orDefault(secrets.SESSION_ENCRYPTION_KEY, random(), 'random per process'),
-      cookieName: secureCookies ? '__Host-shop.sid' : 'shop.sid',
+      cookieName: secureCookies ? `__Host-${cookieName}` : cookieName,
       idleTimeoutS: s.SESSION_IDLE_TIMEOUT_S,
       absoluteTimeoutS: s.SESSION_ABSOLUTE_TIMEOUT_S,
       tokenRefreshSkewS: s.TOKEN_REFRESH_SKEW_S,
@@ -296,14 +321,14 @@ export function loadConfig(env: Env): Config {
     downstream: {
       catalog: {
         url: s.CATALOG_URL,
-        timeoutMs,
+        ...resilience.catalog,
         apiKey: orDefault(secrets.CATALOG_API_KEY, DEMO.catalogApiKey, 'demo catalog key'),
       },
-      orders: { url: s.ORDERS_URL, timeoutMs },
-      reviews: { url: s.REVIEWS_URL, timeoutMs, scope: s.REVIEWS_SCOPE },
+      orders: { url: s.ORDERS_URL, ...resilience.orders },
+      reviews: { url: s.REVIEWS_URL, ...resilience.reviews, scope: s.REVIEWS_SCOPE },
       payments: {
         url: s.PAYMENTS_URL,
-        timeoutMs,
+        ...resilience.payments,
         secretKey: orDefault(secrets.PAYMENTS_SECRET_KEY, DEMO.paymentsSecretKey, 'demo payments key'),
       },
     },
@@ -316,6 +341,56 @@ export function loadConfig(env: Env): Config {
     },
     warnings,
   };
+}
+
+/**
+ * Defaults for every downstream service. Payments has no batch endpoint, so a page of
+ * orders becomes one call per intent: it gets a smaller concurrency cap so the BFF
+ * never floods it.
+ */
+const RESILIENCE_DEFAULTS: ResilienceConfig & { timeoutMs: number } = {
+  timeoutMs: 3000,
+  maxRetries: 2,
+  breakAfterFailures: 5,
+  halfOpenAfterMs: 5000,
+  maxConcurrent: 64,
+};
+const MAX_CONCURRENT_DEFAULTS: Partial<Record<ServiceName, number>> = { payments: 16 };
+
+/**
+ * Reads the resilience settings: `DOWNSTREAM_<X>` for all services, overridden per
+ * service by `<SERVICE>_<X>` (e.g. `PAYMENTS_MAX_CONCURRENT=8`).
+ */
+type ServiceTuning = Pick<DownstreamServiceConfig, 'timeoutMs' | 'resilience'>;
+
+function readResilience(env: Env, problems: string[]): Record<ServiceName, ServiceTuning> {
+  const settings = [
+    ['timeoutMs', 'TIMEOUT_MS', 1],
+    ['maxRetries', 'MAX_RETRIES', 0],
+    ['breakAfterFailures', 'BREAKER_FAILURES', 1],
+    ['halfOpenAfterMs', 'BREAKER_RESET_MS', 1],
+    ['maxConcurrent', 'MAX_CONCURRENT', 1],
+  ] as const;
+  const read = (name: string, min: number): number | undefined => {
+    const raw = env[name]?.trim();
+    if (!raw) return undefined;
+    if (!/^\d+$/.test(raw) || Number(raw) < min) {
+      problems.push(`${name}: must be a whole number of at least ${min}`);
+      return undefined;
+    }
+    return Number(raw);
+  };
+  const out = {} as Record<ServiceName, ServiceTuning>;
+  for (const service of SERVICE_NAMES) {
+    const values = {} as Record<(typeof settings)[number][0], number>;
+    for (const [key, suffix, min] of settings) {
+      const fallback = key === 'maxConcurrent' ? (MAX_CONCURRENT_DEFAULTS[service] ?? RESILIENCE_DEFAULTS[key]) : RESILIENCE_DEFAULTS[key];
+      values[key] = read(`${service.toUpperCase()}_${suffix}`, min) ?? read(`DOWNSTREAM_${suffix}`, min) ?? fallback;
+    }
+    const { timeoutMs, ...rest } = values;
+    out[service] = { timeoutMs, resilience: rest };
+  }
+  return out;
 }
 
 /** The process's own environment: the one place that reads `process.env`. */

@@ -57,22 +57,29 @@ export interface DownstreamClients {
 }
 
 export function createDownstreamClients(opts: DownstreamClientsOptions): DownstreamClients {
-  const { config, urls, logger, http, cache } = opts;
+  const { config, urls, logger, cache } = opts;
+  // Each service's settings (retries, breaker, concurrency cap), under any tuning the
+  // caller passes for all of them (tests, benchmarks).
+  const tuning = (service: ServiceName): HttpTuning => {
+    const given = opts.http ?? {};
+    if (given.resilience === false) return given;
+    return { ...given, resilience: { ...config[service].resilience, ...given.resilience } };
+  };
   const catalog = new CatalogClient({
     baseUrl: urls.catalog,
     timeoutMs: config.catalog.timeoutMs,
     apiKey: opts.secrets.catalogApiKey,
     logger,
-    http,
+    http: tuning('catalog'),
     cache,
   });
-  const orders = new OrdersClient({ baseUrl: urls.orders, timeoutMs: config.orders.timeoutMs, logger, http });
+  const orders = new OrdersClient({ baseUrl: urls.orders, timeoutMs: config.orders.timeoutMs, logger, http: tuning('orders') });
   const reviews = new ReviewsClient({
     baseUrl: urls.reviews,
     timeoutMs: config.reviews.timeoutMs,
     token: opts.reviewsToken,
     logger,
-    http,
+    http: tuning('reviews'),
     cache,
   });
   const payments = new PaymentsClient({
@@ -80,7 +87,7 @@ export function createDownstreamClients(opts: DownstreamClientsOptions): Downstr
     timeoutMs: config.payments.timeoutMs,
     secretKey: opts.secrets.paymentsSecretKey,
     logger,
-    http,
+    http: tuning('payments'),
   });
   return {
     catalog,

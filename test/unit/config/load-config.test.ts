@@ -150,3 +150,43 @@ describe('loadConfig in production', () => {
     expect(config.graphql).toMatchObject({ introspection: true, sandbox: true });
   });
 });
+
+describe('downstream resilience settings', () => {
+  it('has sensible defaults, with a smaller concurrency cap for payments (no batch endpoint)', () => {
+    const { downstream } = loadConfig({});
+    expect(downstream.catalog).toMatchObject({ timeoutMs: 3000, resilience: { maxRetries: 2, breakAfterFailures: 5, halfOpenAfterMs: 5000, maxConcurrent: 64 } });
+    expect(downstream.payments.resilience.maxConcurrent).toBe(16);
+  });
+
+  it('takes DOWNSTREAM_* for every service and <SERVICE>_* for one', () => {
+    const { downstream } = loadConfig({ DOWNSTREAM_TIMEOUT_MS: '800', DOWNSTREAM_MAX_RETRIES: '0', REVIEWS_TIMEOUT_MS: '250', PAYMENTS_MAX_CONCURRENT: '4' });
+    expect(downstream.catalog.timeoutMs).toBe(800);
+    expect(downstream.reviews.timeoutMs).toBe(250);
+    expect(downstream.orders.resilience.maxRetries).toBe(0);
+    expect(downstream.payments.resilience.maxConcurrent).toBe(4);
+  });
+
+  it('names every bad resilience setting together with the other problems', () => {
+    const problems = problemsOf({ CATALOG_MAX_CONCURRENT: '0', DOWNSTREAM_BREAKER_FAILURES: 'many', PORT: 'x' });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('CATALOG_MAX_CONCURRENT'),
+        expect.stringContaining('DOWNSTREAM_BREAKER_FAILURES'),
+        expect.stringContaining('PORT'),
+      ]),
+    );
+  });
+});
+
+describe('session cookie name', () => {
+  it('is configurable and gets __Host- under https', () => {
+    expect(loadConfig({ SESSION_COOKIE_NAME: 'shop2.sid' }).session.cookieName).toBe('shop2.sid');
+    expect(loadConfig({ SESSION_COOKIE_NAME: 'shop2.sid', PUBLIC_URL: 'https://x.example' }).session.cookieName).toBe('__Host-shop2.sid');
+  });
+
+  it('refuses a name that would break the cookie rules', () => {
+    expect(problemsOf({ SESSION_COOKIE_NAME: '__Host-sid' })[0]).toContain('SESSION_COOKIE_NAME');
+    expect(problemsOf({ SESSION_COOKIE_NAME: '__Secure-sid', PUBLIC_URL: 'https://x.example' })[0]).toContain('SESSION_COOKIE_NAME');
+    expect(problemsOf({ SESSION_COOKIE_NAME: 'sid; Domain=evil.example' })[0]).toContain('SESSION_COOKIE_NAME');
+  });
+});
