@@ -3,7 +3,7 @@ import { createClient, type RedisClientType } from 'redis';
 import type { CookieJar } from 'tough-cookie';
 import { type App, createApp } from '../../src/app.js';
 import { type Config, DEMO, loadConfig, type ServiceName } from '../../src/config/index.js';
-import { startDevIdp } from '../../src/demo/dev-idp.js';
+import { type DevIdp, startDevIdp } from '../../src/demo/dev-idp.js';
 import { startDemoServices } from '../../src/demo/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { openSecrets } from '../../src/secrets/index.js';
@@ -21,6 +21,15 @@ export interface StackOptions {
   readonly env?: Record<string, string>;
   /** Access token lifetime at the IdP (default: the IdP's). */
   readonly accessTokenTtlS?: number;
+  /** The key the demo catalog accepts, read on every request (rotation tests). Default: the demo key. */
+  readonly catalogApiKey?: () => string;
+  /** The key the demo payments service accepts, likewise. */
+  readonly paymentsSecretKey?: () => string;
+  /**
+   * Skip the leak check at close (only for suites that deliberately hand secrets to a
+   * client-visible place, which none should).
+   */
+  readonly skipLeakCheck?: boolean;
 }
 
 export interface BffInstance {
@@ -48,6 +57,8 @@ export interface Stack {
   readonly bff: BffInstance;
   readonly instances: readonly BffInstance[];
   readonly issuer: string;
+  /** The dev IdP itself (oidc-provider), e.g. to listen to its events. */
+  readonly idp: DevIdp;
   readonly recorder: Recorder;
   readonly urls: Record<ServiceName, string>;
   /** Every log line every BFF instance wrote, for the "no secret in a log line" checks. */
@@ -57,6 +68,15 @@ export interface Stack {
   readonly redisUrl?: string;
   /** Every secret this stack uses, to assert that none of them ever shows up. */
   readonly secretValues: readonly string[];
+  /** Every access, refresh and client-credentials token the IdP issued (opaque values). */
+  readonly issuedTokens: ReadonlySet<string>;
+  /**
+   * What leaked: every issued token, every credential a downstream received and every
+   * secret, looked for in every response and header a test received and every log line;
+   * plus anything shaped like a JWT (ID tokens). Empty when nothing leaked. The one
+   * allowed place is the contract's `id_token_hint` in the logout redirect to the IdP.
+   */
+  leaks(): string[];
   /** Signs in through the IdP's forms with a fresh cookie jar. */
   login(username: string, password?: string, instance?: BffInstance): Promise<CookieJar>;
   /** POSTs a GraphQL operation as a browser on our origin would. */
@@ -104,12 +124,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ...(opts.accessTokenTtlS ? { accessTokenTtlS: opts.accessTokenTtlS } : {}),
     });
     cleanups.push(() => idp.close());
+    const issuedTokens = new Set<string>();
+    for (const event of ['access_token.saved', 'refresh_token.saved', 'client_credentials.saved'] as const) {
+      idp.idp.provider.on(event, (token: { jti: string }) => issuedTokens.add(token.jti));
+    }
 
     const demo = await startDemoServices({
       issuer: idp.issuer,
       introspectionClient: idp.idp.resourceServer,
-      catalogApiKey: () => DEMO.catalogApiKey,
-      paymentsSecretKey: () => DEMO.paymentsSecretKey,
+      catalogApiKey: opts.catalogApiKey ?? (() => DEMO.catalogApiKey),
+      paymentsSecretKey: opts.paymentsSecretKey ?? (() => DEMO.paymentsSecretKey),
       onRequest: (r) => recorder.record(r),
     });
     cleanups.push(() => demo.close());
@@ -192,23 +216,53 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const res = await fetch(url, { redirect: 'manual', ...rest, headers });
       if (jar) for (const c of res.headers.getSetCookie()) await jar.setCookie(c, url);
       const text = await res.text();
-      seen.push(text, JSON.stringify([...res.headers]));
+      seen.push(text, JSON.stringify([...res.headers].filter(([name, value]) => !isLogoutHint(name, value))));
       return Object.assign(res, { text_: text });
+    };
+
+    // The contract sends the ID token to the IdP's end-session endpoint as id_token_hint,
+    // through the browser: the one place a token may appear in a header we send.
+    const endSession = `${idp.issuer}/session/end`;
+    function isLogoutHint(name: string, value: string): boolean {
+      return name === 'location' && value.startsWith(`${endSession}?`);
+    }
+    const secretValues = [DEMO.clientSecret, DEMO.catalogApiKey, DEMO.paymentsSecretKey, SESSION_SECRET, SESSION_ENCRYPTION_KEY];
+    const leaks = (): string[] => {
+      const received = recorder.all
+        .flatMap((c) => [c.headers.authorization, c.headers['x-api-key']])
+        .filter((v): v is string => typeof v === 'string')
+        .map((v) => v.replace(/^Bearer /, ''));
+      const needles = new Set([...issuedTokens, ...received, ...secretValues]);
+      const found: string[] = [];
+      const haystacks = [...seen.map((text) => ['a response', text] as const), ...logLines.map((text) => ['a log line', text] as const)];
+      for (const [where, text] of haystacks) {
+        for (const needle of needles) {
+          if (needle.length >= 8 && text.includes(needle)) found.push(`${needle.slice(0, 4)}… in ${where}: ${text.slice(0, 160)}`);
+        }
+        const jwt = /eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]+/.exec(text);
+        if (jwt) found.push(`a JWT in ${where}: ${text.slice(0, 160)}`);
+      }
+      return found;
     };
 
     return {
       bff: instances[0]!,
       instances,
       issuer: idp.issuer,
+      idp: idp.idp,
+      issuedTokens,
+      leaks,
       recorder,
       urls: demo.urls,
       logLines,
       seen,
       redisUrl,
-      secretValues: [DEMO.clientSecret, DEMO.catalogApiKey, DEMO.paymentsSecretKey, SESSION_SECRET, SESSION_ENCRYPTION_KEY],
+      secretValues,
       async login(username, password = username, instance = instances[0]!) {
         const result = await loginThroughIdp({ startUrl: `${instance.url}/auth/login?returnTo=/`, username, password });
-        for (const r of result.responses) seen.push(r.body, JSON.stringify([...r.headers]));
+        for (const r of result.responses) {
+          seen.push(r.body, JSON.stringify([...r.headers].filter(([name, value]) => !isLogoutHint(name, value))));
+        }
         return result.jar;
       },
       async graphql(query, { jar, variables, instance, headers } = {}) {
@@ -229,7 +283,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         return { status: res.status, headers: res.headers, text: res.text_, body };
       },
       fetch: stackFetch,
-      close: closeAll,
+      async close() {
+        await closeAll();
+        // Every suite built on the stack checks, at the end, that nothing leaked.
+        const found = opts.skipLeakCheck ? [] : leaks();
+        if (found.length > 0) throw new Error(`secrets leaked:\n${found.join('\n')}`);
+      },
     };
   } catch (err) {
     await closeAll();
