@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { createClient, type RedisClientType } from 'redis';
 import type { CookieJar } from 'tough-cookie';
@@ -126,7 +127,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     cleanups.push(() => idp.close());
     const issuedTokens = new Set<string>();
     for (const event of ['access_token.saved', 'refresh_token.saved', 'client_credentials.saved'] as const) {
-      idp.idp.provider.on(event, (token: { jti: string }) => issuedTokens.add(token.jti));
+      // oidc-provider emits `<model>.saved` for every token (typings list only some events).
+      (idp.idp.provider as unknown as EventEmitter).on(event, (token: { jti: string }) => issuedTokens.add(token.jti));
     }
 
     const demo = await startDemoServices({
