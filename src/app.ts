@@ -9,6 +9,7 @@ import {
   createAuthRouter,
   createClientCredentialsToken,
   createOidcClient,
+  createTokenRefresher,
   createUserCredential,
   type OidcClient,
   viewerFromRequest,
@@ -24,7 +25,15 @@ import { healthRoutes } from './observability/health.js';
 import { createMetrics, metricsEndpoint, metricsMiddleware } from './observability/metrics.js';
 import { requestId } from './observability/request-id.js';
 import type { SecretSource } from './secrets/index.js';
-import { createSessionMiddleware, createSessionStore, createTokenCrypto } from './session/index.js';
+import {
+  createLock,
+  createMemoryState,
+  createRedisState,
+  createSessionMiddleware,
+  createSessionStore,
+  createTokenCrypto,
+  createTokenVault,
+} from './session/index.js';
 
 /** The live secrets the app needs; opened once at start-up (see `src/secrets`). */
 export interface AppSecrets {
@@ -49,6 +58,8 @@ export interface AppDeps {
     readonly path: string;
     readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
   };
+  /** Clock of sessions and tokens (timeouts, token expiry), epoch milliseconds. Default `Date.now`. */
+  readonly now?: () => number;
 }
 
 export interface App {
@@ -71,6 +82,7 @@ const GRAPHQL_BODY_LIMIT = '100kb';
  */
 export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const { logger, secrets } = deps;
+  const now = deps.now ?? Date.now;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.server.trustProxyHops);
@@ -107,6 +119,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     tokenAuthMethod: config.oidc.tokenAuthMethod,
     allowInsecure: config.oidc.allowInsecureIssuer,
     logger,
+    now,
   });
 
   app.use(
@@ -122,10 +135,32 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   );
   app.get('/metrics', metricsEndpoint(metrics));
 
+  // Sessions, the sid/sub index, refresh locks and used logout tokens live in the shared
+  // state: Redis, so every instance sees the same, or process memory for one instance.
+  const state = deps.redis ? createRedisState(deps.redis) : createMemoryState({ now });
   const crypto = createTokenCrypto(secrets.sessionEncryptionKey);
-  const store = createSessionStore({ redis: deps.redis });
-  app.use(createSessionMiddleware({ config, store, secret: secrets.sessionSecret }));
-  app.use('/auth', createAuthRouter({ config, oidc, crypto, logger }));
+  const sessions = createSessionStore(deps.redis ? { redis: deps.redis, now } : { state, now });
+  const refresher = createTokenRefresher({
+    oidc,
+    logger,
+    vault: createTokenVault({ store: sessions, crypto }),
+    lock: createLock({ state }),
+  });
+  app.use(
+    createSessionMiddleware({
+      config,
+      store: sessions,
+      secret: secrets.sessionSecret,
+      now,
+      // A tampered entry, or one sealed with a retired key, is no session anywhere.
+      tokensIntact: (auth) => {
+        const ok = crypto.decrypt(auth.tokens, auth.sub) !== null;
+        if (!ok) logger.warn({ component: 'session' }, 'stored tokens cannot be decrypted; ending the session');
+        return ok;
+      },
+    }),
+  );
+  app.use('/auth', createAuthRouter({ config, oidc, crypto, sessions, state, logger, now }));
 
   const clients = createDownstreamClients({
     config: config.downstream,
@@ -145,7 +180,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       context: async ({ req, res }): Promise<GraphQLContext> => {
         const requestId = res.locals.requestId as string;
         const viewer = viewerFromRequest(req);
-        const user = viewer ? createUserCredential(req, { oidc, crypto, config, logger }) : null;
+        const user = viewer ? createUserCredential(req, { crypto, config, logger, refresher, now }) : null;
         const call = { requestId, deadline: Date.now() + config.graphql.requestBudgetMs };
         return {
           requestId,

@@ -6,6 +6,7 @@ export {
 } from './client-credentials.js';
 export {
   createOidcClient,
+  type IdpMetadata,
   type LoginRequest,
   type OidcClient,
   type OidcClientOptions,
@@ -15,11 +16,21 @@ export {
   type TokenResult,
   type UserClaims,
 } from './oidc-client.js';
+export { type BackchannelLogoutOptions, backchannelLogout } from './backchannel-logout.js';
+export { requireCsrfHeader } from './csrf.js';
+export {
+  BACKCHANNEL_LOGOUT_EVENT,
+  createLogoutTokenVerifier,
+  type LogoutClaims,
+  LogoutTokenError,
+  type LogoutTokenVerifierOptions,
+} from './logout-token.js';
 export { safeReturnTo } from './return-to.js';
 export { type AuthRouterDeps, createAuthRouter } from './routes.js';
 export {
   createTokenRefresher,
   type RefreshSubject,
+  SessionEndedError,
   type TokenGeneration,
   type TokenRefresher,
   type TokenRefresherOptions,

@@ -40,8 +40,18 @@ export interface LoginRequest {
   readonly codeVerifier: string;
 }
 
+/** What the BFF uses of the IdP's discovery document beyond what openid-client handles. */
+export interface IdpMetadata {
+  /** The issuer identifier, as discovery confirmed it. */
+  readonly issuer: string;
+  /** Where the IdP publishes its signing keys (to verify back-channel logout tokens). */
+  readonly jwksUri: string | undefined;
+}
+
 export interface OidcClient {
   readonly issuer: string;
+  /** The IdP's discovery metadata (discovering first if needed). Rejects with `OidcError('unavailable')`. */
+  metadata(): Promise<IdpMetadata>;
   /**
    * Resolves when the IdP's discovery document is reachable now (a live, bounded GET;
    * answers are reused for a few seconds so probes cannot flood the IdP); rejects with
@@ -244,6 +254,11 @@ export function createOidcClient(opts: OidcClientOptions): OidcClient {
         });
       }
       return readiness.check;
+    },
+
+    async metadata() {
+      const meta = (await configuration()).serverMetadata();
+      return { issuer: meta.issuer, jwksUri: meta.jwks_uri };
     },
 
     async startLogin({ redirectUri, scope, prompt }) {

@@ -5,10 +5,15 @@ import type { Logger } from '../observability/logger.js';
 import {
   endSession,
   type PendingLogin,
+  preventSliding,
   regenerateSession,
   saveSession,
+  type SessionStore,
+  type SharedState,
   type TokenCrypto,
 } from '../session/index.js';
+import { backchannelLogout } from './backchannel-logout.js';
+import { requireCsrfHeader } from './csrf.js';
 import { OidcError, type OidcClient } from './oidc-client.js';
 import { PAGES, sendAuthPage } from './pages.js';
 import { safeReturnTo } from './return-to.js';
@@ -17,6 +22,10 @@ export interface AuthRouterDeps {
   readonly config: Config;
   readonly oidc: OidcClient;
   readonly crypto: TokenCrypto;
+  /** The session store (`createSessionStore`): back-channel logout ends sessions through it. */
+  readonly sessions: SessionStore;
+  /** The shared state under the store (replayed logout tokens are remembered there). */
+  readonly state: SharedState;
   readonly logger: Logger;
   /** Clock, epoch milliseconds. Default `Date.now`. */
   readonly now?: () => number;
@@ -38,11 +47,11 @@ export interface AuthRouterDeps {
 const MAX_PENDING_LOGINS = 3;
 
 /**
- * The `/auth` endpoints of the HTTP contract: `login`, `callback`, `user`, `logout`.
- * Mount after the session middleware: `app.use('/auth', createAuthRouter(deps))`.
- * Needs no body parser (all GETs). Answers that need a session but have none are JSON
- * 401s, never redirects. Responses that set, change or clear the session are
- * `Cache-Control: no-store`.
+ * The `/auth` endpoints of the HTTP contract: `login`, `callback`, `user`, `logout`,
+ * `backchannel-logout`. Mount after the session middleware:
+ * `app.use('/auth', createAuthRouter(deps))`. Answers that need a session but have none
+ * are JSON 401s, never redirects; JSON endpoints need `X-CSRF: 1`. Responses that set,
+ * change or clear the session are `Cache-Control: no-store`.
  */
 export function createAuthRouter(deps: AuthRouterDeps): express.Router {
   const { config, oidc, crypto } = deps;
@@ -159,25 +168,42 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
     redirect(res, pending.returnTo);
   });
 
-  router.get('/user', (req, res) => {
+  /**
+   * Who is signed in. `?slide=false` answers without sliding the idle timeout (for
+   * polling): `sessionExpiresAt` is then when the session ends if nothing else happens.
+   */
+  router.get('/user', requireCsrfHeader, async (req, res) => {
     noStore(res);
-    if (req.get('x-csrf') !== '1') {
-      return res.status(403).json({ error: { code: 'FORBIDDEN', message: 'This request needs the header X-CSRF: 1.' } });
-    }
     const auth = req.session?.auth;
     if (!auth) {
       return res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'Not signed in.' } });
     }
-    // This response slides the idle window (the cookie is re-sent), capped by the hard end.
-    const expiresAt = Math.min(now() + config.session.idleTimeoutS * 1000, auth.expiresAt);
+    const { sub, name, email, expiresAt: hardEnd, logoutId } = auth;
+    let idleEnd = now() + config.session.idleTimeoutS * 1000;
+    if (req.query.slide === 'false') {
+      preventSliding(req);
+      idleEnd = (await deps.sessions.expiresAt(req.sessionID)) ?? now();
+    }
     return res.json({
-      sub: auth.sub,
-      name: auth.name,
-      email: auth.email,
-      sessionExpiresAt: new Date(expiresAt).toISOString(),
-      logoutUrl: `${req.baseUrl}/logout?sid=${encodeURIComponent(auth.logoutId)}`,
+      sub,
+      name,
+      email,
+      sessionExpiresAt: new Date(Math.min(idleEnd, hardEnd)).toISOString(),
+      logoutUrl: `${req.baseUrl}/logout?sid=${encodeURIComponent(logoutId)}`,
     });
   });
+
+  router.post(
+    '/backchannel-logout',
+    ...backchannelLogout({
+      oidc,
+      clientId: config.oidc.clientId,
+      sessions: deps.sessions,
+      state: deps.state,
+      logger: deps.logger,
+      now,
+    }),
+  );
 
   router.get('/logout', async (req, res) => {
     noStore(res);

@@ -1,13 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../observability/logger.js';
-import type { SessionTokens } from '../session/index.js';
+import { type Lock, LockTimeoutError, type SessionTokens, type TokenGeneration, type TokenVault } from '../session/index.js';
 import { OidcError, type OidcClient } from './oidc-client.js';
 
-/** The tokens of one session at one generation (incremented by every refresh). */
-export interface TokenGeneration {
-  readonly generation: number;
-  readonly tokens: SessionTokens;
-}
+export type { TokenGeneration } from '../session/index.js';
 
 /** What a refresh needs to know about the session it refreshes. */
 export interface RefreshSubject extends TokenGeneration {
@@ -17,20 +13,30 @@ export interface RefreshSubject extends TokenGeneration {
   readonly sub: string;
 }
 
+/** The session ended (logout, back-channel logout, expiry) before or while its tokens were refreshed. */
+export class SessionEndedError extends Error {
+  override readonly name = 'SessionEndedError';
+}
+
 /**
- * Refreshes a session's tokens so that, in this process, one session never redeems the
- * same refresh token twice. That matters because IdPs rotate refresh tokens and treat a
- * reused one as theft, revoking the whole grant (signing the user out):
- * - concurrent refreshes of one session share one request to the IdP;
- * - a request still holding an older generation (it loaded the session before another
- *   request refreshed it) gets the newer tokens instead of refreshing again.
- *
- * This is the one place a distributed lock goes (a later issue): take a per-session lock
- * in Redis around `refresh`, re-read the session's generation from the store under it,
- * and only call the IdP when nobody else has moved it forward.
+ * Refreshes a session's tokens so that one session never redeems the same refresh token
+ * twice, across every instance sharing the store. That matters because IdPs rotate
+ * refresh tokens and treat a reused one as theft, revoking the whole grant (signing the
+ * user out). For one session:
+ * - concurrent refreshes in one process share one attempt (no lock traffic for them);
+ * - attempts of different processes take a lock in the shared state (Redis), then
+ *   re-read the stored tokens under it: if another instance moved the generation on
+ *   meanwhile, its tokens are used and the IdP is not called;
+ * - the new tokens are written to the store (compare-and-set on the generation) before
+ *   the lock is released, so the next holder reads them;
+ * - a request still holding an older generation gets the newer tokens instead of
+ *   refreshing again.
  */
 export interface TokenRefresher {
-  /** New tokens for the subject (or newer ones already obtained). Rejects with `OidcError`. */
+  /**
+   * New tokens for the subject (or newer ones already obtained). Rejects with `OidcError`
+   * (the IdP refused or is unavailable) or `SessionEndedError`.
+   */
   refresh(subject: RefreshSubject): Promise<TokenGeneration>;
   /** Tokens newer than `generation` this process obtained for the session, if any. */
   newer(sessionId: string, generation: number): TokenGeneration | undefined;
@@ -39,6 +45,13 @@ export interface TokenRefresher {
 export interface TokenRefresherOptions {
   readonly oidc: OidcClient;
   readonly logger: Logger;
+  /** The sessions' stored tokens (`createTokenVault`). */
+  readonly vault: TokenVault;
+  /**
+   * Serialises refreshes of one session across instances (`createLock` on the shared
+   * state). Its `ttlMs` must exceed the IdP's timeout.
+   */
+  readonly lock: Lock;
   /** How many sessions' latest refresh results are remembered. Default `10_000`. */
   readonly memory?: number;
   /** How long a refresh result is remembered, in milliseconds. Default `600_000`. */
@@ -57,9 +70,22 @@ export function createTokenRefresher(opts: TokenRefresherOptions): TokenRefreshe
     const known = latest.get(sessionId);
     return known && known.generation > generation ? known : undefined;
   };
+  const remember = (sessionId: string, g: TokenGeneration) => {
+    const known = latest.get(sessionId);
+    if (!known || known.generation < g.generation) latest.set(sessionId, g);
+    return g;
+  };
 
-  const run = async (subject: RefreshSubject): Promise<TokenGeneration> => {
-    const old = subject.tokens;
+  const underLock = async (subject: RefreshSubject): Promise<TokenGeneration> => {
+    const stored = await opts.vault.read(subject.sessionId, subject.sub);
+    if (!stored) throw new SessionEndedError('The session ended.');
+    if (stored.generation > subject.generation) {
+      log.debug({ generation: stored.generation }, 'tokens already refreshed elsewhere');
+      return remember(subject.sessionId, stored);
+    }
+    // The store may lag this process (a write that failed): never go back to older tokens.
+    const base = stored.generation < subject.generation ? subject : stored;
+    const old = base.tokens;
     if (!old.refreshToken) throw new OidcError('invalid_grant', 'The session has no refresh token.');
     const res = await opts.oidc.refresh(old.refreshToken);
     if (res.sub !== undefined && res.sub !== subject.sub) {
@@ -72,10 +98,23 @@ export function createTokenRefresher(opts: TokenRefresherOptions): TokenRefreshe
       ...(res.idToken ?? old.idToken ? { idToken: res.idToken ?? old.idToken } : {}),
       ...(res.expiresAt !== undefined ? { accessTokenExpiresAt: res.expiresAt } : {}),
     };
-    const result = { generation: subject.generation + 1, tokens };
-    latest.set(subject.sessionId, result);
-    log.debug({ generation: result.generation, rotated: res.refreshToken !== undefined }, 'tokens refreshed');
-    return result;
+    // Remembered first: if the store write fails, this process still has the rotated token.
+    const next = remember(subject.sessionId, { generation: base.generation + 1, tokens });
+    const saved = await opts.vault.write(subject.sessionId, subject.sub, next);
+    if (!saved) throw new SessionEndedError('The session ended during the refresh.');
+    log.debug({ generation: saved.generation, rotated: res.refreshToken !== undefined }, 'tokens refreshed');
+    return remember(subject.sessionId, saved);
+  };
+
+  const run = async (subject: RefreshSubject): Promise<TokenGeneration> => {
+    try {
+      return await opts.lock.run(`refresh:${subject.sessionId}`, () => underLock(subject));
+    } catch (err) {
+      if (err instanceof LockTimeoutError) {
+        throw new OidcError('unavailable', 'Another refresh of this session did not finish in time.', undefined, { cause: err });
+      }
+      throw err;
+    }
   };
 
   return {

@@ -2,10 +2,10 @@ import type { Request } from 'express';
 import type { Config } from '../config/index.js';
 import type { Credential } from '../downstream/credential.js';
 import type { Logger } from '../observability/logger.js';
-import { endSession, saveSession, type SessionTokens, type TokenCrypto } from '../session/index.js';
+import { endSession, type SessionTokens, type TokenCrypto } from '../session/index.js';
 import { AuthError } from './errors.js';
-import { OidcError, type OidcClient } from './oidc-client.js';
-import { createTokenRefresher, type TokenGeneration, type TokenRefresher } from './token-refresher.js';
+import { OidcError } from './oidc-client.js';
+import { SessionEndedError, type TokenGeneration, type TokenRefresher } from './token-refresher.js';
 
 /** The signed-in user's access token, as a downstream credential. */
 export interface UserCredential extends Credential {
@@ -14,15 +14,11 @@ export interface UserCredential extends Credential {
 }
 
 export interface UserCredentialDeps {
-  readonly oidc: OidcClient;
   readonly crypto: TokenCrypto;
   readonly config: Config;
   readonly logger: Logger;
-  /**
-   * Shared by all requests of the process (it serialises refreshes per session). Default:
-   * one refresher per `oidc` client, created on first use.
-   */
-  readonly refresher?: TokenRefresher;
+  /** Shared by all requests of the process (it serialises refreshes per session, and across instances). */
+  readonly refresher: TokenRefresher;
   /** Clock, epoch milliseconds. Default `Date.now`. */
   readonly now?: () => number;
 }
@@ -39,7 +35,6 @@ interface RequestTokens {
 }
 
 const memo = new WeakMap<Request, RequestTokens>();
-const defaultRefreshers = new WeakMap<OidcClient, TokenRefresher>();
 
 /**
  * The user's access token for downstream calls made on behalf of `req`, or null when the
@@ -47,10 +42,11 @@ const defaultRefreshers = new WeakMap<OidcClient, TokenRefresher>();
  * until a call needs the token).
  *
  * `headers()` returns `authorization: Bearer …`, first refreshing the token when it
- * expires within `TOKEN_REFRESH_SKEW_S`; new tokens are encrypted into the session and
- * saved. Failures are `AuthError`s:
- * - `UNAUTHENTICATED` when the session is gone or its grant was revoked (`invalid_grant`):
- *   the session is then destroyed and its cookie cleared;
+ * expires within `TOKEN_REFRESH_SKEW_S`; the refresher stores new tokens in the session
+ * store itself (under its lock), so this request's copy of the session is left as it was
+ * and express-session has nothing to write back. Failures are `AuthError`s:
+ * - `UNAUTHENTICATED` when the session is gone or its grant was revoked (`invalid_grant`),
+ *   or it ended meanwhile: the session is then destroyed and its cookie cleared;
  * - `IDP_UNAVAILABLE` when the IdP could not refresh: the session is kept.
  * `renew()` (after a downstream 401) forces one refresh per request; it throws the same
  * errors and otherwise resolves true.
@@ -62,7 +58,7 @@ export function createUserCredential(req: Request, deps: UserCredentialDeps): Us
   const now = deps.now ?? Date.now;
   const skewMs = deps.config.session.tokenRefreshSkewS * 1000;
   const log = deps.logger.child({ component: 'user-credential' });
-  const refresher = deps.refresher ?? defaultRefresher(deps);
+  const refresher = deps.refresher;
 
   const end = async (why: string, cause?: unknown): Promise<never> => {
     log.info({ reason: why }, 'ending session');
@@ -92,40 +88,26 @@ export function createUserCredential(req: Request, deps: UserCredentialDeps): Us
     const state: RequestTokens = { current: { generation: a.tokenGeneration, tokens } };
     memo.set(req, state);
     // Another request of this process may have refreshed since this one loaded the session.
-    const newer = refresher.newer(req.sessionID, a.tokenGeneration);
-    if (newer) await store(state, newer);
+    adopt(state, refresher.newer(req.sessionID, a.tokenGeneration));
     return state;
   };
 
-  /** Puts newer tokens into the request's memo and the session, and saves the session. */
-  const store = async (state: RequestTokens, next: TokenGeneration): Promise<void> => {
-    if (next.generation <= state.current.generation) return;
-    state.current = next;
-    const a = liveAuth();
-    if (!a || a.tokenGeneration >= next.generation) return;
-    a.tokens = deps.crypto.encrypt(next.tokens, sub);
-    a.accessTokenExpiresAt = next.tokens.accessTokenExpiresAt ?? null;
-    a.tokenGeneration = next.generation;
-    try {
-      await saveSession(req);
-    } catch (err) {
-      // The new token still serves this request; the refresher remembers the result, so
-      // this process's next requests for the session pick it up too.
-      log.error({ err }, 'could not save refreshed tokens to the session store');
-    }
+  /** Uses newer tokens for the rest of this request (the store already has them). */
+  const adopt = (state: RequestTokens, next: TokenGeneration | undefined): void => {
+    if (next && next.generation > state.current.generation) state.current = next;
   };
 
   const refresh = (state: RequestTokens): Promise<TokenGeneration> => {
     state.refreshing ??= (async () => {
       try {
-        const next = await refresher.refresh({ sessionId: req.sessionID, sub, ...state.current });
-        await store(state, next);
+        adopt(state, await refresher.refresh({ sessionId: req.sessionID, sub, ...state.current }));
         state.refreshed = true;
         return state.current;
       } catch (err) {
         if (err instanceof OidcError && err.kind === 'invalid_grant') {
           return end('the IdP no longer accepts the refresh token', err);
         }
+        if (err instanceof SessionEndedError) return end('the session ended during the refresh', err);
         throw new AuthError('IDP_UNAVAILABLE', { cause: err });
       } finally {
         state.refreshing = undefined;
@@ -160,13 +142,4 @@ export function createUserCredential(req: Request, deps: UserCredentialDeps): Us
       return state.renewed;
     },
   };
-}
-
-function defaultRefresher(deps: UserCredentialDeps): TokenRefresher {
-  let refresher = defaultRefreshers.get(deps.oidc);
-  if (!refresher) {
-    refresher = createTokenRefresher({ oidc: deps.oidc, logger: deps.logger });
-    defaultRefreshers.set(deps.oidc, refresher);
-  }
-  return refresher;
 }

@@ -38,6 +38,11 @@ export interface DevIdpOptions {
   clientCredentialsScopes?: string[];
   /** Logs sign-ins and protocol errors (never tokens). Default: silent. */
   logger?: Logger;
+  /**
+   * The private JWKs the IdP signs with (ID tokens, logout tokens). Default: a fresh RS256
+   * key per instance. Tests pass their own to sign tokens the BFF must treat as the IdP's.
+   */
+  signingKeys?: JWK[];
 }
 
 export interface DevIdp {
@@ -193,7 +198,7 @@ export function createDevIdp(opts: DevIdpOptions): DevIdp {
         .join('');
       ctx.body = page('Sign-in error', rows);
     },
-    jwks: { keys: [signingKey()] },
+    jwks: { keys: opts.signingKeys ?? [signingKey()] },
     // The only outgoing calls are back-channel logouts to the statically configured
     // clients, which in dev and tests live on loopback. oidc-provider's default adds an
     // SSRF guard that drops connections to loopback addresses (once undici's global

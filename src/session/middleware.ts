@@ -1,9 +1,14 @@
-import type { Request, RequestHandler } from 'express';
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { Request, RequestHandler, Response } from 'express';
 import session, { type Store } from 'express-session';
 import type { Config } from '../config/index.js';
 import { type SecretSource, secretList } from '../secrets/index.js';
-import { sessionCookieOptions } from './cookie.js';
-import './session-data.js';
+import { assertCookieRules, sessionCookieOptions } from './cookie.js';
+import { clearSessionCookie } from './helpers.js';
+import { slidingPrevented } from './sliding.js';
+import { isEmptySession } from './write-rules.js';
+import type { AuthSession } from './session-data.js';
 
 export interface SessionMiddlewareOptions {
   readonly config: Config;
@@ -13,7 +18,16 @@ export interface SessionMiddlewareOptions {
   readonly secret: SecretSource;
   /** Clock, epoch milliseconds. Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Whether a signed-in session's stored tokens are intact (they decrypt). A session
+   * whose tokens are not is ended like an expired one, before anything sees it. Default:
+   * not checked here (the user credential still refuses such tokens when it needs them).
+   */
+  readonly tokensIntact?: (auth: AuthSession) => boolean;
 }
+
+/** Bytes of randomness in a session id: 256 bits, base64url (43 characters). */
+const SESSION_ID_BYTES = 32;
 
 /**
  * express-session configured as the contract says: an opaque signed id in an HttpOnly,
@@ -25,7 +39,16 @@ export interface SessionMiddlewareOptions {
  * header, no store write), while the store's expiry is pushed forward by the throttled
  * touch of `createSessionStore`: one Redis round trip (GET) per request in the common
  * case. The absolute timeout (`SESSION_ABSOLUTE_TIMEOUT_S` from login) is enforced here
- * and capped in the store's TTL.
+ * and capped in the store's TTL; so is `tokensIntact`.
+ *
+ * Just before the headers go out (see `settleCookie`):
+ * - a cookie the browser sent that names no live session (forged, tampered, unknown,
+ *   expired, ended) is cleared, so it stops coming back;
+ * - a cookie is never sent for a session that holds nothing;
+ * - `preventSliding` requests do not re-send the cookie;
+ * - every response that sets or clears the cookie is `Cache-Control: no-store` (with
+ *   `rolling`, that is every response to a signed-in browser): no cache may keep a
+ *   session cookie or a response personalised by one.
  *
  * The signing secrets are re-read on each request; when they change (a rotated
  * `SESSION_SECRET_FILE`) express-session is rebuilt with the new list, newest signing,
@@ -37,16 +60,20 @@ export interface SessionMiddlewareOptions {
 export function createSessionMiddleware(opts: SessionMiddlewareOptions): RequestHandler {
   const { config, store } = opts;
   const now = opts.now ?? Date.now;
+  const cookie = sessionCookieOptions(config);
+  assertCookieRules(config.session.cookieName, cookie, config.server.secureCookies);
+  const name = config.session.cookieName;
 
   const build = (secrets: string[]): RequestHandler =>
     session({
-      name: config.session.cookieName,
+      name,
       store,
       secret: secrets,
       resave: false,
       saveUninitialized: false,
       rolling: true,
-      cookie: { ...sessionCookieOptions(config), maxAge: config.session.idleTimeoutS * 1000 },
+      genid: () => randomBytes(SESSION_ID_BYTES).toString('base64url'),
+      cookie: { ...cookie, maxAge: config.session.idleTimeoutS * 1000 },
     });
 
   let raw = opts.secret.current();
@@ -58,9 +85,13 @@ export function createSessionMiddleware(opts: SessionMiddlewareOptions): Request
       handler = build(requireSecrets(opts.secret));
       raw = latest;
     }
+    // Registered before express-session's own header hook, so it runs after it (hooks
+    // run last-registered first) and sees the cookie express-session decided to send.
+    const sentCookie = hasCookie(req, name);
+    beforeHeaders(res, () => settleCookie(req, res, { name, sentCookie, clear: () => clearSessionCookie(res, config) }));
     handler(req, res, (err?: unknown) => {
       if (err) return next(err);
-      enforceAbsoluteTimeout(req, now());
+      endUnusable(req, now(), opts.tokensIntact);
       next();
     });
   };
@@ -73,15 +104,56 @@ function requireSecrets(source: SecretSource): string[] {
 }
 
 /**
- * A signed-in session past its hard end is made anonymous before anything sees it. The
- * store's TTL already ends it on time in Redis; this covers the MemoryStore and the last
- * seconds before the TTL fires. The (now empty) session is kept rather than destroyed so
- * the rest of the request, e.g. `/auth/login`, still has a session to work with.
+ * A signed-in session past its hard end, or whose tokens are no longer intact, is made
+ * anonymous before anything sees it. The store's TTL already ends a session on time in
+ * Redis; this covers the last seconds before the TTL fires and an injected clock. The
+ * emptied session is kept for the rest of the request (e.g. `/auth/login` still has a
+ * session to work with); if nothing fills it again, the store ends it at the end of the
+ * request and the cookie is cleared.
  */
-function enforceAbsoluteTimeout(req: Request, now: number): void {
+function endUnusable(req: Request, now: number, tokensIntact?: (auth: AuthSession) => boolean): void {
   const sess = req.session as Request['session'] | undefined;
-  if (sess?.auth && now >= sess.auth.expiresAt) {
+  if (sess?.auth && (now >= sess.auth.expiresAt || (tokensIntact && !tokensIntact(sess.auth)))) {
     delete sess.auth;
     delete sess.pendingLogins;
   }
+}
+
+/** Whether the request carries a cookie called `name` (valid or not). */
+function hasCookie(req: Request, name: string): boolean {
+  const header = req.headers.cookie;
+  if (!header) return false;
+  return header.split(';').some((part) => part.trimStart().startsWith(`${name}=`));
+}
+
+/** Runs `fn` once, right before the response's status line and headers are written. */
+function beforeHeaders(res: ServerResponse, fn: () => void): void {
+  const writeHead = res.writeHead;
+  let fired = false;
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    if (!fired) {
+      fired = true;
+      fn();
+    }
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as ServerResponse['writeHead'];
+}
+
+/** The session cookie's final word for this response (see `createSessionMiddleware`). */
+function settleCookie(req: Request, res: Response, o: { name: string; sentCookie: boolean; clear: () => void }): void {
+  const ours = (c: string) => c.startsWith(`${o.name}=`);
+  // Express clears a cookie by setting it empty and long expired.
+  const clears = (c: string) => /;\s*Expires=Thu, 01 Jan 1970/i.test(c);
+  const sess = req.session as Request['session'] | undefined;
+  const empty = !sess || isEmptySession(sess);
+  const all = setCookies(res);
+  const kept = all.filter((c) => !(ours(c) && !clears(c) && (empty || slidingPrevented(req))));
+  if (kept.length !== all.length) res.setHeader('set-cookie', kept);
+  if (o.sentCookie && empty && !kept.some(ours)) o.clear();
+  if (setCookies(res).some(ours)) res.setHeader('Cache-Control', 'no-store');
+}
+
+function setCookies(res: Response): string[] {
+  const value = res.getHeader('set-cookie');
+  return value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)];
 }

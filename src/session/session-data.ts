@@ -38,8 +38,9 @@ export interface AuthSession {
   /** Copy of the access token's expiry (epoch ms) so callers can decide without decrypting. */
   accessTokenExpiresAt: number | null;
   /**
-   * Incremented on every refresh. A request holding an older generation than the one
-   * last written by this process must not write its tokens back (rotated refresh tokens).
+   * Incremented on every refresh. The store never replaces a generation with an older
+   * one (see write-rules.ts): a request that loaded the session before a refresh cannot
+   * write back a refresh token the IdP has already rotated away.
    */
   tokenGeneration: number;
 }

@@ -11,6 +11,7 @@ import {
   createAuthRouter,
   createClientCredentialsToken,
   createOidcClient,
+  createTokenRefresher,
   createUserCredential,
   OidcError,
   type OidcClient,
@@ -20,10 +21,15 @@ import { type Config, loadConfig } from '../../src/config/index.js';
 import { createDevIdp, type DevIdp } from '../../src/demo/dev-idp.js';
 import { type SecretSource, staticSecret } from '../../src/secrets/index.js';
 import {
+  createLock,
+  createMemoryState,
+  createRedisState,
   createSessionMiddleware,
   createSessionStore,
   createTokenCrypto,
+  createTokenVault,
   type RedisClient,
+  type SessionStore,
   type SessionTokens,
   type TokenCrypto,
 } from '../../src/session/index.js';
@@ -57,13 +63,16 @@ interface Harness {
   issuer: string;
   idp: DevIdp;
   config: Config;
-  store: Store;
+  store: SessionStore;
   crypto: TokenCrypto;
   oidc: OidcClient;
   /** Token endpoint successes by grant type, as the IdP itself reports them. */
   grants: Record<string, number>;
-  /** When true the IdP's server drops every connection (an outage). */
-  idpDown: boolean;
+  /**
+   * The IdP's server: `up`; `down` drops every connection (an outage); `hangs` accepts
+   * requests and never answers (an IdP too slow to wait for).
+   */
+  idpState: 'up' | 'down' | 'hangs';
   /** Added to the session middleware's clock (absolute timeout tests). */
   clockOffsetMs: number;
   /** Every response the BFF sent (directly, or during a browser walk). */
@@ -105,9 +114,10 @@ async function startHarness(kind: 'memory' | 'redis'): Promise<Harness> {
 
   // The IdP behind a switch: up (oidc-provider answers) or down (connections dropped).
   let idpHandler: DevIdp['handler'] | undefined;
-  const h = { idpDown: false, clockOffsetMs: 0 } as Harness;
+  const h = { idpState: 'up', clockOffsetMs: 0 } as Harness;
   const idpServer = await listen((req, res) => {
-    if (h.idpDown || !idpHandler) return void req.socket.destroy();
+    if (h.idpState === 'down' || !idpHandler) return void req.socket.destroy();
+    if (h.idpState === 'hangs') return; // Held until the BFF gives up (or the server closes).
     idpHandler(req, res);
   });
   let app: express.Express | undefined;
@@ -152,7 +162,8 @@ async function startHarness(kind: 'memory' | 'redis'): Promise<Harness> {
     SESSION_ENCRYPTION_KEY: ENCRYPTION_KEY,
     ...(redisServer ? { REDIS_URL: redisServer.url } : {}),
   });
-  const store = createSessionStore(redis ? { redis, prefix: 'test:sess:' } : {});
+  const state = redis ? createRedisState(redis, { namespace: 'test:' }) : createMemoryState();
+  const store = createSessionStore(redis ? { redis, namespace: 'test:' } : { state });
   const crypto = createTokenCrypto(staticSecret(ENCRYPTION_KEY, 'test'));
   const oidc = createOidcClient({
     issuer,
@@ -161,7 +172,8 @@ async function startHarness(kind: 'memory' | 'redis'): Promise<Harness> {
     tokenAuthMethod: config.oidc.tokenAuthMethod,
     allowInsecure: config.oidc.allowInsecureIssuer,
     logger,
-    timeoutMs: 2000,
+    // Short, so the slow-IdP test waits one second; the IdP on loopback answers in ms.
+    timeoutMs: 1000,
   });
 
   const sessionSecret = mutableSecret(SESSION_SECRET);
@@ -174,7 +186,13 @@ async function startHarness(kind: 'memory' | 'redis'): Promise<Harness> {
       now: () => Date.now() + h.clockOffsetMs,
     }),
   );
-  a.use('/auth', createAuthRouter({ config, oidc, crypto, logger, revokeTimeoutMs: 1000 }));
+  a.use('/auth', createAuthRouter({ config, oidc, crypto, sessions: store, state, logger, revokeTimeoutMs: 1000 }));
+  const refresher = createTokenRefresher({
+    oidc,
+    logger,
+    vault: createTokenVault({ store, crypto }),
+    lock: createLock({ state }),
+  });
   a.get('/test/viewer', (req, res) => {
     res.json({ viewer: viewerFromRequest(req) });
   });
@@ -186,7 +204,7 @@ async function startHarness(kind: 'memory' | 'redis'): Promise<Harness> {
    */
   a.get('/test/call', async (req, res) => {
     const offset = Number(req.query.offsetMs ?? 0);
-    const cred = createUserCredential(req, { oidc, crypto, config, logger, now: () => Date.now() + offset });
+    const cred = createUserCredential(req, { crypto, config, logger, refresher, now: () => Date.now() + offset });
     if (!cred) return res.status(401).json({ error: { code: 'UNAUTHENTICATED' } });
     try {
       if (req.query.renew) await cred.renew();
@@ -693,14 +711,17 @@ describe.each(['memory', 'redis'] as const)('sign-in and sessions (%s store)', (
       expect((await user(h, jar)).status).toBe(401);
     });
 
-    it('keeps the session when the IdP is down (IDP_UNAVAILABLE)', async () => {
+    it.each([
+      ['down', 'down'],
+      ['too slow to answer', 'hangs'],
+    ] as const)('keeps the session when the IdP is %s (IDP_UNAVAILABLE)', async (_what, idpState) => {
       const { jar } = await login(h);
-      h.idpDown = true;
+      h.idpState = idpState;
       let res: Received;
       try {
         res = await call(jar, '?renew=1');
       } finally {
-        h.idpDown = false;
+        h.idpState = 'up';
       }
       expect(res.status).toBe(503);
       expect(json(res)).toMatchObject({ error: { code: 'IDP_UNAVAILABLE' } });

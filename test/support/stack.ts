@@ -1,10 +1,12 @@
 import type { EventEmitter } from 'node:events';
+import type { JWK } from 'oidc-provider';
 import { Writable } from 'node:stream';
 import { createClient, type RedisClientType } from 'redis';
 import type { CookieJar } from 'tough-cookie';
 import { type App, createApp } from '../../src/app.js';
 import { type Config, DEMO, loadConfig, type ServiceName } from '../../src/config/index.js';
-import { type DevIdp, startDevIdp } from '../../src/demo/dev-idp.js';
+import { createDevIdp, type DevIdp } from '../../src/demo/dev-idp.js';
+import { listen } from '../../src/demo/http.js';
 import { startDemoServices } from '../../src/demo/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { openSecrets } from '../../src/secrets/index.js';
@@ -31,6 +33,17 @@ export interface StackOptions {
    * client-visible place, which none should).
    */
   readonly skipLeakCheck?: boolean;
+  /** The private JWKs the dev IdP signs with (to forge or re-sign IdP tokens). Default: its own. */
+  readonly idpSigningKeys?: JWK[];
+}
+
+/** The BFF instances' clock for sessions and tokens: real time plus an offset tests move. */
+export interface StackClock {
+  now(): number;
+  /** Moves every instance's clock forward (the IdP and Redis keep real time). */
+  advance(ms: number): void;
+  /** Back to real time. */
+  reset(): void;
 }
 
 export interface BffInstance {
@@ -71,6 +84,10 @@ export interface Stack {
   readonly secretValues: readonly string[];
   /** Every access, refresh and client-credentials token the IdP issued (opaque values). */
   readonly issuedTokens: ReadonlySet<string>;
+  /** The clock of every BFF instance's sessions and tokens. */
+  readonly clock: StackClock;
+  /** Takes the IdP off the network (every connection dropped) or brings it back. */
+  setIdpDown(down: boolean): void;
   /**
    * What leaked: every issued token, every credential a downstream received and every
    * secret, looked for in every response and header a test received and every log line;
@@ -91,7 +108,8 @@ export interface Stack {
 }
 
 const SESSION_SECRET = 'test-session-secret-0123456789abcdef';
-const SESSION_ENCRYPTION_KEY = 'test-encryption-key-0123456789abcdef';
+/** The key the stack's instances encrypt stored tokens with (tests decrypt the store with it). */
+export const SESSION_ENCRYPTION_KEY = 'test-encryption-key-0123456789abcdef';
 
 /**
  * Starts the whole system on loopback the way production wires it, every part real:
@@ -112,7 +130,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
 
   try {
-    const idp = await startDevIdp({
+    // The IdP behind a switch, like a real one that can go away (see `setIdpDown`).
+    let idpDown = false;
+    let idpHandler: DevIdp['handler'] | undefined;
+    const idpServer = await listen((req, res) => {
+      if (idpDown || !idpHandler) return void req.socket.destroy();
+      idpHandler(req, res);
+    }, '127.0.0.1', 0);
+    const devIdp = createDevIdp({
+      issuer: idpServer.url,
       clients: [
         {
           clientId: DEMO.clientId,
@@ -123,7 +149,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         },
       ],
       ...(opts.accessTokenTtlS ? { accessTokenTtlS: opts.accessTokenTtlS } : {}),
+      ...(opts.idpSigningKeys ? { signingKeys: opts.idpSigningKeys } : {}),
     });
+    idpHandler = devIdp.handler;
+    const idp = { issuer: idpServer.url, idp: devIdp, close: idpServer.close };
     cleanups.push(() => idp.close());
     const issuedTokens = new Set<string>();
     for (const event of ['access_token.saved', 'refresh_token.saved', 'client_credentials.saved'] as const) {
@@ -166,6 +195,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         cb();
       },
     });
+    let offsetMs = 0;
+    const clock: StackClock = {
+      now: () => Date.now() + offsetMs,
+      advance: (ms) => {
+        offsetMs += ms;
+      },
+      reset: () => {
+        offsetMs = 0;
+      },
+    };
     const instances: BffInstance[] = [];
     for (const [i, port] of ports.entries()) {
       const config = loadConfig({ ...sharedEnv, PORT: String(port), PUBLIC_URL: origins[i]! });
@@ -195,6 +234,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         },
         issuer: config.oidc.issuer!,
         redis,
+        now: clock.now,
       });
       await new Promise<void>((resolve) => app.httpServer.listen(port, '127.0.0.1', resolve));
       cleanups.push(async () => {
@@ -253,6 +293,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       issuer: idp.issuer,
       idp: idp.idp,
       issuedTokens,
+      clock,
+      setIdpDown: (down) => {
+        idpDown = down;
+      },
       leaks,
       recorder,
       urls: demo.urls,

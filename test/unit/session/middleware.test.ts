@@ -82,3 +82,26 @@ describe('createSessionMiddleware', () => {
     expect(stored?.pendingLogins).toEqual([]);
   });
 });
+
+describe('the session cookie on each response', () => {
+  it('clears a cookie that names no live session, and sends no-store with it', async () => {
+    const { base } = await start('http://localhost:4000', 0);
+    const res = await fetch(`${base}/touch-nothing`, { headers: { cookie: 'shop.sid=s%3Aunknown.sig; other=1' } });
+    expect(res.headers.getSetCookie()).toEqual([expect.stringMatching(/^shop\.sid=; Path=\/; Expires=Thu, 01 Jan 1970/)]);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    // Someone else's cookie of a similar name is not ours to clear.
+    const other = await fetch(`${base}/touch-nothing`, { headers: { cookie: 'shop.sid2=x' } });
+    expect(other.headers.getSetCookie()).toEqual([]);
+    expect(other.headers.get('cache-control')).toBeNull();
+  });
+
+  it('marks the rolling re-send of a live session no-store', async () => {
+    const { base } = await start('http://localhost:4000', 0);
+    const first = await fetch(`${base}/remember`);
+    expect(first.headers.get('cache-control')).toBe('no-store');
+    const cookie = first.headers.getSetCookie()[0]!.split(';')[0]!;
+    const again = await fetch(`${base}/touch-nothing`, { headers: { cookie } });
+    expect(again.headers.getSetCookie()).toHaveLength(1);
+    expect(again.headers.get('cache-control')).toBe('no-store');
+  });
+});

@@ -95,9 +95,9 @@ describe('sessionTtlSeconds', () => {
 });
 
 describe('createSessionStore', () => {
-  it('is a MemoryStore without Redis, with a working throttled touch', async () => {
+  it('keeps sessions in memory without Redis, with a working throttled touch', async () => {
     const store = createSessionStore();
-    const s = sessionData(Date.now() + 30 * MIN, 30 * MIN);
+    const s = sessionData(Date.now() + 30 * MIN, 30 * MIN, { pendingLogins: [] });
     await set(store, 'x', s);
     await touch(store, 'x', s);
     const back = await new Promise<SessionData | null | undefined>((resolve) => store.get('x', (_e, v) => resolve(v)));
