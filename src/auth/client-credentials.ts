@@ -16,9 +16,10 @@ export interface ClientCredentialsTokenOptions {
    */
   readonly refreshBeforeExpiryS?: number;
   /**
-   * After a renewal, further `renew()` calls within this many milliseconds reuse the
-   * fresh token instead of fetching again (a burst of 401s for the old token must not
-   * become a burst of token requests). Default `1000`.
+   * A token younger than this many milliseconds is not replaced after a 401: a service
+   * that refuses every new token must not turn each call into a token request. (A 401
+   * for an older token than the cached one never fetches: someone renewed already.)
+   * Default `1000`.
    */
   readonly minRenewIntervalMs?: number;
 }
@@ -35,7 +36,8 @@ interface CachedToken {
  * identity, e.g. for the reviews service). One token is shared by all requests:
  * - fetched on first use, by one request to the IdP however many callers wait for it;
  * - reused until shortly before it expires;
- * - `renew()` (after the service answered 401) drops it and fetches a new one once.
+ * - `renew()` (after the service answered 401) drops it and fetches a new one, once for
+ *   every call refused with the same token.
  * Failures to get a token are `AuthError('IDP_UNAVAILABLE')`.
  */
 export function createClientCredentialsToken(opts: ClientCredentialsTokenOptions): Credential {
@@ -78,12 +80,18 @@ export function createClientCredentialsToken(opts: ClientCredentialsTokenOptions
       return { authorization: `Bearer ${token.accessToken}` };
     },
 
-    async renew() {
+    async renew(refused) {
       if (inFlight) {
         await inFlight;
         return true;
       }
-      if (cached && now() - cached.fetchedAt < minRenewInterval) return true;
+      const refusedToken = refused?.authorization?.replace(/^Bearer /, '');
+      // Refused an older token than the one now cached: retry with the cached one.
+      if (refusedToken !== undefined && cached !== undefined && refusedToken !== cached.accessToken) return true;
+      if (cached && now() - cached.fetchedAt < minRenewInterval) {
+        // Without knowing what was refused, the fresh token may well be the answer.
+        return refusedToken === undefined;
+      }
       cached = undefined;
       await fetchToken();
       return true;

@@ -29,9 +29,19 @@ export interface ResilienceConfig {
 export interface DownstreamServiceConfig {
   /** Base URL; undefined outside production means "start the in-process demo service". */
   readonly url: string | undefined;
-  /** Per-call timeout (headers and body), in milliseconds. */
+  /** Longest time one call may take, retries included, in milliseconds. */
   readonly timeoutMs: number;
+  /** Longest time one attempt may take (at most `timeoutMs`), in milliseconds. */
+  readonly attemptTimeoutMs: number;
   readonly resilience: ResilienceConfig;
+}
+
+/** How a downstream secret's rotation is bridged so that no call is lost. */
+export interface SecretRotationConfig {
+  /** How long a call refused with the current secret waits for a new one to land (0: never). */
+  readonly waitMs: number;
+  /** How long after a change the previous value is still tried if the service refuses the new one. */
+  readonly previousGraceMs: number;
 }
 
 export interface Config {
@@ -72,10 +82,10 @@ export interface Config {
     readonly tokenRefreshSkewS: number;
   };
   readonly downstream: {
-    readonly catalog: DownstreamServiceConfig & { readonly apiKey: SecretRef };
+    readonly catalog: DownstreamServiceConfig & { readonly apiKey: SecretRef; readonly secretRotation: SecretRotationConfig };
     readonly orders: DownstreamServiceConfig;
     readonly reviews: DownstreamServiceConfig & { readonly scope: string };
-    readonly payments: DownstreamServiceConfig & { readonly secretKey: SecretRef };
+    readonly payments: DownstreamServiceConfig & { readonly secretKey: SecretRef; readonly secretRotation: SecretRotationConfig };
   };
   /** The shared HTTP cache of answers that are the same for every user (catalog, reviews). */
   readonly responseCache: {
@@ -157,6 +167,8 @@ const baseSchema = z.object({
     z.string().regex(/^\d+$/, 'must be a whole number (0 turns the cache off)').transform(Number).optional(),
   ),
   GRAPHQL_REQUEST_BUDGET_MS: positiveInt(10000),
+  SECRET_ROTATION_WAIT_MS: wholeNumber(2000, '0 never waits'),
+  SECRET_PREVIOUS_GRACE_MS: wholeNumber(300_000, '0 never falls back'),
   SESSION_COOKIE_NAME: optionalString.pipe(
     z
       .string()
@@ -168,6 +180,18 @@ const baseSchema = z.object({
   GRAPHQL_INTROSPECTION: optionalString,
   GRAPHQL_SANDBOX: optionalString,
 });
+
+/** A whole number of at least 0 given as text, with a default; `zero` says what 0 means. */
+function wholeNumber(fallback: number, zero: string) {
+  return optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, `must be a whole number (${zero})`)
+      .transform(Number)
+      .optional()
+      .transform((n) => n ?? fallback),
+  );
+}
 
 const MIN_SECRET_LENGTH = 32;
 
@@ -283,6 +307,7 @@ export function loadConfig(env: Env): Config {
     warnings.push('REDIS_URL not set: sessions live in process memory and are lost on restart');
   }
 
+  const secretRotation: SecretRotationConfig = { waitMs: s.SECRET_ROTATION_WAIT_MS, previousGraceMs: s.SECRET_PREVIOUS_GRACE_MS };
   const orDefault = (ref: SecretRef | undefined, value: string, why: string): SecretRef =>
     ref ?? { kind: 'default', value, why };
   const random = () => randomBytes(32).toString('base64url');
@@ -323,6 +348,7 @@ export function loadConfig(env: Env): Config {
         url: s.CATALOG_URL,
         ...resilience.catalog,
         apiKey: orDefault(secrets.CATALOG_API_KEY, DEMO.catalogApiKey, 'demo catalog key'),
+        secretRotation,
       },
       orders: { url: s.ORDERS_URL, ...resilience.orders },
       reviews: { url: s.REVIEWS_URL, ...resilience.reviews, scope: s.REVIEWS_SCOPE },
@@ -330,6 +356,7 @@ export function loadConfig(env: Env): Config {
         url: s.PAYMENTS_URL,
         ...resilience.payments,
         secretKey: orDefault(secrets.PAYMENTS_SECRET_KEY, DEMO.paymentsSecretKey, 'demo payments key'),
+        secretRotation,
       },
     },
     responseCache: { maxEntries: s.DOWNSTREAM_CACHE_MAX_ENTRIES ?? 1000 },
@@ -361,11 +388,12 @@ const MAX_CONCURRENT_DEFAULTS: Partial<Record<ServiceName, number>> = { payments
  * Reads the resilience settings: `DOWNSTREAM_<X>` for all services, overridden per
  * service by `<SERVICE>_<X>` (e.g. `PAYMENTS_MAX_CONCURRENT=8`).
  */
-type ServiceTuning = Pick<DownstreamServiceConfig, 'timeoutMs' | 'resilience'>;
+type ServiceTuning = Pick<DownstreamServiceConfig, 'timeoutMs' | 'attemptTimeoutMs' | 'resilience'>;
 
 function readResilience(env: Env, problems: string[]): Record<ServiceName, ServiceTuning> {
   const settings = [
     ['timeoutMs', 'TIMEOUT_MS', 1],
+    ['attemptTimeoutMs', 'ATTEMPT_TIMEOUT_MS', 1],
     ['maxRetries', 'MAX_RETRIES', 0],
     ['breakAfterFailures', 'BREAKER_FAILURES', 1],
     ['halfOpenAfterMs', 'BREAKER_RESET_MS', 1],
@@ -384,11 +412,19 @@ function readResilience(env: Env, problems: string[]): Record<ServiceName, Servi
   for (const service of SERVICE_NAMES) {
     const values = {} as Record<(typeof settings)[number][0], number>;
     for (const [key, suffix, min] of settings) {
-      const fallback = key === 'maxConcurrent' ? (MAX_CONCURRENT_DEFAULTS[service] ?? RESILIENCE_DEFAULTS[key]) : RESILIENCE_DEFAULTS[key];
+      const fallback =
+        key === 'maxConcurrent'
+          ? (MAX_CONCURRENT_DEFAULTS[service] ?? RESILIENCE_DEFAULTS[key])
+          : // Unset, one attempt may take the whole call's time.
+            key === 'attemptTimeoutMs'
+            ? values.timeoutMs
+            : RESILIENCE_DEFAULTS[key];
       values[key] = read(`${service.toUpperCase()}_${suffix}`, min) ?? read(`DOWNSTREAM_${suffix}`, min) ?? fallback;
     }
-    const { timeoutMs, ...rest } = values;
-    out[service] = { timeoutMs, resilience: rest };
+    const { timeoutMs, attemptTimeoutMs, ...rest } = values;
+    // An attempt longer than its call could never use the difference (a global
+    // DOWNSTREAM_ATTEMPT_TIMEOUT_MS above one service's TIMEOUT_MS is not a mistake).
+    out[service] = { timeoutMs, attemptTimeoutMs: Math.min(attemptTimeoutMs, timeoutMs), resilience: rest };
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import type { SecretSource } from '../secrets/index.js';
-import { apiKeyCredential } from './credentials.js';
+import { apiKeyCredential, type SecretRotationOptions } from './credentials.js';
 import type { SharedAnswerClientOptions } from './http/client-options.js';
 import { itemsOf } from './http/items.js';
 import { checkBatchSize, encodeValue, fetchInBatches, listValue } from './http/paths.js';
@@ -7,8 +7,10 @@ import { ServiceHttp, type CallOptions } from './http/service-http.js';
 import type { ItemsDTO, ProductDTO, ProductPageDTO } from './types.js';
 
 export interface CatalogClientOptions extends SharedAnswerClientOptions {
-  /** `CATALOG_API_KEY`, sent as `x-api-key` on every call and re-read after a 401. */
+  /** `CATALOG_API_KEY`, sent as `x-api-key` on every call; rotated without a lost call. */
   readonly apiKey: SecretSource;
+  /** How a rotation of the key is bridged (see `SecretCredentialOptions`); defaults there. */
+  readonly rotation?: SecretRotationOptions | undefined;
 }
 
 /**
@@ -27,7 +29,7 @@ export class CatalogClient {
       timeoutMs: opts.timeoutMs,
       logger: opts.logger,
       cache: opts.cache ?? {},
-      credential: apiKeyCredential(opts.apiKey),
+      credential: apiKeyCredential(opts.apiKey, { ...opts.rotation, service: 'catalog', logger: opts.logger, now: opts.http?.now }),
     });
     this.maxBatchSize = checkBatchSize(opts.maxBatchSize);
   }
@@ -40,7 +42,7 @@ export class CatalogClient {
     return fetchInBatches(ids, this.maxBatchSize, async (batch) =>
       itemsOf(
         'catalog',
-        await this.http.request<ItemsDTO<ProductDTO>>({ ...opts, method: 'GET', path: `/products?ids=${listValue(batch)}` }),
+        await this.http.request<ItemsDTO<ProductDTO>>({ ...opts, method: 'GET', path: `/products?ids=${listValue(batch)}`, collection: true }),
       ),
     );
   }
@@ -52,7 +54,7 @@ export class CatalogClient {
   ): Promise<ProductPageDTO> {
     let target = `/products/search?q=${encodeValue(args.query)}&limit=${encodeValue(String(args.limit))}`;
     if (args.cursor != null) target += `&cursor=${encodeValue(args.cursor)}`;
-    const page = await this.http.request<ProductPageDTO>({ ...opts, method: 'GET', path: target });
+    const page = await this.http.request<ProductPageDTO>({ ...opts, method: 'GET', path: target, collection: true });
     return { items: itemsOf('catalog', page), nextCursor: page.nextCursor ?? null };
   }
 

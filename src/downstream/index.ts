@@ -1,8 +1,9 @@
-import type { Config, ServiceName } from '../config/index.js';
+import type { Config, SecretRotationConfig, ServiceName } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretSource } from '../secrets/index.js';
 import { CatalogClient } from './catalog-client.js';
 import type { Credential } from './credential.js';
+import type { SecretRotationOptions } from './credentials.js';
 import type { HttpTuning } from './http/client-options.js';
 import type { ResponseCacheOptions } from './http/response-cache.js';
 import { OrdersClient } from './orders-client.js';
@@ -10,8 +11,14 @@ import { PaymentsClient } from './payments-client.js';
 import { ReviewsClient } from './reviews-client.js';
 
 export { CatalogClient, type CatalogClientOptions } from './catalog-client.js';
-export type { Credential } from './credential.js';
-export { apiKeyCredential, bearerSecretCredential } from './credentials.js';
+export type { Credential, RenewOptions } from './credential.js';
+export {
+  apiKeyCredential,
+  bearerSecretCredential,
+  SECRET_ROTATION_DEFAULTS,
+  type SecretCredentialOptions,
+  type SecretRotationOptions,
+} from './credentials.js';
 export { DownstreamError, type DownstreamFailure } from './errors.js';
 export type { ClientOptions, HttpTuning } from './http/client-options.js';
 export { RESILIENCE_DEFAULTS, type CallBudget, type ResilienceOptions } from './http/resilience.js';
@@ -23,7 +30,7 @@ export { ReviewsClient, type ReviewsClientOptions } from './reviews-client.js';
 export type * from './types.js';
 
 export interface DownstreamClientsOptions {
-  /** Timeouts (and, unused here, the secret refs already opened as `secrets`). */
+  /** Timeouts, resilience and secret rotation (the secret refs are already opened as `secrets`). */
   readonly config: Config['downstream'];
   /**
    * Each service's base URL, resolved by the caller: the configured `*_URL`, or the
@@ -61,14 +68,20 @@ export function createDownstreamClients(opts: DownstreamClientsOptions): Downstr
   // Each service's settings (retries, breaker, concurrency cap), under any tuning the
   // caller passes for all of them (tests, benchmarks).
   const tuning = (service: ServiceName): HttpTuning => {
-    const given = opts.http ?? {};
+    const { attemptTimeoutMs } = config[service];
+    const given = { attemptTimeoutMs, ...opts.http };
     if (given.resilience === false) return given;
     return { ...given, resilience: { ...config[service].resilience, ...given.resilience } };
   };
+  const rotation = ({ waitMs, previousGraceMs }: SecretRotationConfig): SecretRotationOptions => ({
+    rotationWaitMs: waitMs,
+    previousGraceMs,
+  });
   const catalog = new CatalogClient({
     baseUrl: urls.catalog,
     timeoutMs: config.catalog.timeoutMs,
     apiKey: opts.secrets.catalogApiKey,
+    rotation: rotation(config.catalog.secretRotation),
     logger,
     http: tuning('catalog'),
     cache,
@@ -86,6 +99,7 @@ export function createDownstreamClients(opts: DownstreamClientsOptions): Downstr
     baseUrl: urls.payments,
     timeoutMs: config.payments.timeoutMs,
     secretKey: opts.secrets.paymentsSecretKey,
+    rotation: rotation(config.payments.secretRotation),
     logger,
     http: tuning('payments'),
   });

@@ -37,6 +37,7 @@ export class OrdersClient {
       ...opts,
       method: 'GET',
       path: `/me/orders?limit=${encodeValue(String(limit))}`,
+      collection: true,
       credential: user,
     });
     return itemsOf('orders', body);
@@ -51,6 +52,7 @@ export class OrdersClient {
           ...opts,
           method: 'GET',
           path: `/orders?ids=${listValue(batch)}`,
+          collection: true,
           credential: user,
         }),
       ),
@@ -72,6 +74,7 @@ export class OrdersClient {
       ...opts,
       method: 'POST',
       path: '/orders',
+      collection: true,
       credential: user,
       idempotencyKey: input.idempotencyKey,
       json: { lines: input.lines },

@@ -1,5 +1,5 @@
 import type { SecretSource } from '../secrets/index.js';
-import { bearerSecretCredential } from './credentials.js';
+import { bearerSecretCredential, type SecretRotationOptions } from './credentials.js';
 import { DownstreamError } from './errors.js';
 import type { ClientOptions } from './http/client-options.js';
 import { formBody } from './http/form.js';
@@ -10,9 +10,11 @@ import type { PaymentIntentDTO } from './types.js';
 export interface PaymentsClientOptions extends ClientOptions {
   /**
    * `PAYMENTS_SECRET_KEY`, sent as `Authorization: Bearer …`. It can be rotated at any
-   * time: it is re-read on every call, and once more after a 401.
+   * time, the service or the file first, without a lost call.
    */
   readonly secretKey: SecretSource;
+  /** How a rotation of the key is bridged (see `SecretCredentialOptions`); defaults there. */
+  readonly rotation?: SecretRotationOptions | undefined;
 }
 
 /**
@@ -29,7 +31,7 @@ export class PaymentsClient {
       baseUrl: opts.baseUrl,
       timeoutMs: opts.timeoutMs,
       logger: opts.logger,
-      credential: bearerSecretCredential(opts.secretKey),
+      credential: bearerSecretCredential(opts.secretKey, { ...opts.rotation, service: 'payments', logger: opts.logger, now: opts.http?.now }),
     });
   }
 
@@ -61,6 +63,7 @@ export class PaymentsClient {
       ...opts,
       method: 'POST',
       path: '/v1/payment_intents',
+      collection: true,
       idempotencyKey,
       form: formBody({
         amount: input.amount,

@@ -44,6 +44,7 @@ export class ReviewsClient {
           ...opts,
           method: 'GET',
           path: `/reviews?productIds=${listValue(batch)}`,
+          collection: true,
         }),
       ),
     );

@@ -8,6 +8,21 @@ export interface FileSecretOptions {
   readonly onError?: (err: Error) => void;
   /** Called after the value changed. */
   readonly onChange?: () => void;
+  /**
+   * While a caller waits for a new value (`waitForChange`), the file is also re-read this
+   * often, in ms, in case the watcher misses the replacement (network filesystems, some
+   * container runtimes). Nothing is polled while nobody waits. Default `50`.
+   */
+  readonly pollMs?: number;
+  /** Reads the file's text after start-up. Default `fs/promises` `readFile` (utf8); tests slow it to pin races. */
+  readonly readText?: (path: string) => Promise<string>;
+}
+
+const DEFAULT_POLL_MS = 50;
+
+interface Waiter {
+  readonly since: string;
+  readonly done: (changed: boolean) => void;
 }
 
 /**
@@ -15,24 +30,54 @@ export interface FileSecretOptions {
  * watched rather than the file because both Kubernetes (symlink swap of `..data`) and
  * editors (write-then-rename) replace the file instead of writing into it; `refresh()`
  * re-reads on demand as well, for platforms where watching misses an event.
+ *
+ * Reads never overlap: a watcher event and a `refresh()` arriving together could
+ * otherwise finish out of order and put the old value back after the new one.
  */
 export function fileSecret(path: string, opts: FileSecretOptions = {}): SecretSource {
   const read = (text: string) => text.replace(/\r?\n$/, '');
   let value = read(readFileSync(path, 'utf8'));
   if (value.length === 0) throw new Error(`secret file ${path} is empty`);
+  const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
+  const readText = opts.readText ?? ((p: string) => readFile(p, 'utf8'));
+  const waiters = new Set<Waiter>();
+  let poller: NodeJS.Timeout | undefined;
 
-  const reload = async (): Promise<boolean> => {
+  const readOnce = async (): Promise<void> => {
     try {
-      const next = read(await readFile(path, 'utf8'));
+      const next = read(await readText(path));
       // An empty read is a file caught half-written: keep the last good value.
-      if (next.length === 0 || next === value) return false;
+      if (next.length === 0 || next === value) return;
       value = next;
       opts.onChange?.();
-      return true;
+      for (const w of waiters) if (w.since !== value) w.done(true);
     } catch (err) {
       opts.onError?.(err as Error);
-      return false;
     }
+  };
+
+  let reading: Promise<void> | undefined;
+  let queued: Promise<void> | undefined;
+  /** One read at a time; a caller arriving during a read gets one more read after it. */
+  const reload = (): Promise<void> => {
+    if (reading === undefined) {
+      reading = readOnce().finally(() => {
+        reading = undefined;
+      });
+      return reading;
+    }
+    // The read under way may have started before the change this caller knows of, so
+    // its result would not do; one further read is shared by everyone who asks meanwhile.
+    queued ??= reading.then(() => {
+      queued = undefined;
+      return reload();
+    });
+    return queued;
+  };
+
+  const stopPolling = () => {
+    if (poller !== undefined) clearInterval(poller);
+    poller = undefined;
   };
 
   let watcher: FSWatcher | undefined;
@@ -49,7 +94,36 @@ export function fileSecret(path: string, opts: FileSecretOptions = {}): SecretSo
   return {
     description: `file ${path}`,
     current: () => value,
-    refresh: reload,
-    close: () => watcher?.close(),
+    refresh: async () => {
+      const before = value;
+      await reload();
+      return value !== before;
+    },
+    waitForChange(since, timeoutMs) {
+      if (value !== since) return Promise.resolve(true);
+      if (!(timeoutMs > 0)) return Promise.resolve(false);
+      return new Promise<boolean>((resolve) => {
+        const waiter: Waiter = {
+          since,
+          done: (changed) => {
+            clearTimeout(timer);
+            waiters.delete(waiter);
+            if (waiters.size === 0) stopPolling();
+            resolve(changed);
+          },
+        };
+        const timer = setTimeout(() => waiter.done(false), timeoutMs);
+        waiters.add(waiter);
+        if (poller === undefined) {
+          poller = setInterval(() => void reload(), pollMs);
+          poller.unref();
+        }
+      });
+    },
+    close: () => {
+      watcher?.close();
+      for (const w of [...waiters]) w.done(false);
+      stopPolling();
+    },
   };
 }

@@ -16,7 +16,14 @@ export interface SecretSource {
    * current value). Resolves to true when the value changed.
    */
   refresh(): Promise<boolean>;
-  /** Stops watching (files) or polling (managers). */
+  /**
+   * Waits for a rotation under way: resolves true as soon as `current()` is no longer
+   * `since`, false after `timeoutMs`. The source re-reads meanwhile (watching can miss an
+   * event), so a caller that knows the value is outdated (a service refused it) gets the
+   * new one as soon as it lands. Sources that never change leave this out.
+   */
+  waitForChange?(since: string, timeoutMs: number): Promise<boolean>;
+  /** Stops watching (files) or polling (managers); pending waits resolve false. */
   close(): void;
 }
 

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { Credential } from '../../src/downstream/credential.js';
 import { DownstreamError } from '../../src/downstream/errors.js';
 import { ServiceHttp, type ServiceHttpOptions } from '../../src/downstream/http/service-http.js';
-import { FaultServer, recordingLogger, reply } from '../support/fault-server.js';
+import { FaultServer, failure, recordingLogger, reply } from '../support/fault-server.js';
 
 /**
  * The HTTP core against a real server on loopback: what it sends, how every outcome maps
@@ -62,14 +62,6 @@ async function client(over: Partial<ServiceHttpOptions> = {}): Promise<ServiceHt
   open.push(http);
   return http;
 }
-
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (err: unknown) => err as DownstreamError,
-  );
 
 /** Nothing a server said or was sent may appear in an error. */
 function expectClean(err: DownstreamError) {
@@ -162,6 +154,14 @@ describe('answers', () => {
     expectClean(err);
   });
 
+  it('maps a 404 from a collection endpoint to unavailable (a missing endpoint), with a warning', async () => {
+    server.on('GET', '/list', reply.error(404, 'NOT_FOUND', BODY_MARKER));
+    const err = await failure((await client()).request({ method: 'GET', path: '/list?ids=a', collection: true }));
+    expect([err.failure, err.details.status, err.details.retryable]).toEqual(['unavailable', 404, false]);
+    expect(logs.lines).toContainEqual(expect.objectContaining({ level: 40, service: 'catalog', path: '/list' }));
+    expectClean(err);
+  });
+
   it('passes a 503 Retry-After on as retryAfterMs', async () => {
     server.on('GET', '/p', reply.status(503, { 'retry-after': '2' }));
     const err = await failure((await client()).request({ method: 'GET', path: '/p' }));
@@ -220,12 +220,29 @@ describe('401 and 403', () => {
     const { credential, calls } = testCredential([SECRET, `${SECRET}-2`]);
     const err = await failure((await client({ credential })).request({ method: 'GET', path: '/p?secret-free=1' }));
     expect(server.requests).toHaveLength(2);
-    expect(calls.renew).toBe(1);
+    // Asked again after the second 401, the credential has nothing new: the 401 stands.
+    expect(calls.renew).toBe(2);
     expect([err.failure, err.details.status, err.details.retryable]).toEqual(['unavailable', 401, false]);
     expectClean(err);
     const warning = logs.lines.find((l) => l.level === 40);
     expect(warning).toMatchObject({ service: 'catalog', status: 401, path: '/p' });
     expect(logs.text()).not.toContain(SECRET);
+  });
+
+  it('renews a second time only for different headers', async () => {
+    server.on('GET', '/p', reply.status(401));
+    const credential: Credential = { headers: async () => ({ authorization: `Bearer ${SECRET}` }), renew: async () => true };
+    const err = await failure((await client({ credential })).request({ method: 'GET', path: '/p' }));
+    expect(server.requests).toHaveLength(2);
+    expect(err.details.status).toBe(401);
+  });
+
+  it('renews at most twice in one attempt', async () => {
+    server.on('GET', '/p', reply.status(401));
+    let n = 0;
+    const credential: Credential = { headers: async () => ({ authorization: `Bearer ${SECRET}-${n}` }), renew: async () => (n++, true) };
+    await failure((await client({ credential })).request({ method: 'GET', path: '/p' }));
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${SECRET}-0`, `Bearer ${SECRET}-1`, `Bearer ${SECRET}-2`]);
   });
 
   it('does not retry a 401 when renew finds nothing new', async () => {
@@ -270,6 +287,53 @@ describe('401 and 403', () => {
     };
     await expect((await client({ credential })).request({ method: 'GET', path: '/p' })).rejects.toBeInstanceOf(SessionEnded);
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('what the credential is told', () => {
+  /** A credential that records what ServiceHttp tells it; renew() moves to `renewTo` when given. */
+  function spyCredential(renewTo?: string) {
+    let value = 'v1';
+    const seen = { refused: [] as Array<Readonly<Record<string, string>> | undefined>, waits: [] as number[], accepted: [] as string[] };
+    const credential: Credential = {
+      headers: async () => ({ authorization: `Bearer ${value}` }),
+      renew: async (refused, opts) => {
+        seen.refused.push(refused);
+        seen.waits.push(opts?.maxWaitMs ?? -1);
+        if (renewTo === undefined) return false;
+        value = renewTo;
+        return true;
+      },
+      accepted: (sent) => void seen.accepted.push(sent.authorization!),
+    };
+    return { credential, seen };
+  }
+
+  it('renew() gets the refused headers and at most three quarters of the attempt to wait', async () => {
+    server.on('GET', '/p', reply.requireHeader('authorization', () => 'Bearer v2', reply.json({ ok: true })));
+    const { credential, seen } = spyCredential('v2');
+    await expect((await client({ timeoutMs: 400, credential })).request({ method: 'GET', path: '/p' })).resolves.toEqual({ ok: true });
+    expect(seen.refused).toEqual([{ authorization: 'Bearer v1' }]);
+    expect(seen.waits[0]).toBeGreaterThan(200);
+    expect(seen.waits[0]).toBeLessThanOrEqual(300);
+    expect(seen.accepted).toEqual(['Bearer v2']);
+  });
+
+  it.each([
+    [200, true],
+    [404, true],
+    [422, true],
+    [401, false],
+    [403, false],
+    [500, false],
+    [503, false],
+  ])('after a %i, accepted() is %s', async (status, accepted) => {
+    server.on('GET', '/p', status === 200 ? reply.json({}) : reply.error(status, 'X', 'x'));
+    const { credential, seen } = spyCredential();
+    await (await client({ credential }))
+      .request({ method: 'GET', path: '/p' })
+      .catch(() => undefined);
+    expect(seen.accepted).toEqual(accepted ? ['Bearer v1'] : []);
   });
 });
 

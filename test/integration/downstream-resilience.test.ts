@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { DownstreamError } from '../../src/downstream/errors.js';
 import type { ResilienceOptions } from '../../src/downstream/http/resilience.js';
 import { ServiceHttp, type ServiceHttpOptions } from '../../src/downstream/http/service-http.js';
-import { FaultServer, recordingLogger, reply } from '../support/fault-server.js';
+import { FaultServer, failure, recordingLogger, reply } from '../support/fault-server.js';
 
 /**
  * Retry, circuit breaker and bulkhead of the HTTP core, counted on the server's side:
@@ -41,14 +41,6 @@ async function client(resilience: ResilienceOptions = {}, over: Partial<ServiceH
   return http;
 }
 
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (err: unknown) => err as DownstreamError,
-  );
-
 const get = (http: ServiceHttp, extra: Partial<Parameters<ServiceHttp['request']>[0]> = {}) =>
   http.request({ method: 'GET', path: '/r', ...extra });
 
@@ -83,7 +75,8 @@ describe('retries', () => {
     ['429', reply.status(429)],
   ])('retries a GET after %s', async (_what, first) => {
     server.on('GET', '/r', reply.sequence(first, reply.json({ ok: true })));
-    await expect(get(await client({}, { timeoutMs: 100 }))).resolves.toEqual({ ok: true });
+    // A timed-out attempt is only retried when an attempt may take less than the call.
+    await expect(get(await client({}, { timeoutMs: 400, attemptTimeoutMs: 100 }))).resolves.toEqual({ ok: true });
     expect(server.requests).toHaveLength(2);
   });
 
@@ -160,6 +153,35 @@ describe('deadline and cancellation', () => {
     });
     await failure(get(await client(), { signal: controller.signal }));
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('timeoutMs bounds the whole call', () => {
+  it('a hung service costs at most timeoutMs: a timed-out attempt is not retried', async () => {
+    server.on('GET', '/r', reply.hang());
+    const started = Date.now();
+    const err = await failure(get(await client({ maxRetries: 3 }, { timeoutMs: 150 })));
+    const took = Date.now() - started;
+    expect([err.failure, err.details.retryable]).toEqual(['unavailable', true]);
+    expect(took).toBeGreaterThanOrEqual(140);
+    expect(took).toBeLessThan(300);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('retries stop when the call’s time is used up', async () => {
+    server.on('GET', '/r', reply.slow(60, reply.status(503)));
+    const started = Date.now();
+    await failure(get(await client({ maxRetries: 10 }, { timeoutMs: 250 })));
+    expect(Date.now() - started).toBeLessThan(400);
+    expect(server.requests.length).toBeGreaterThanOrEqual(2);
+    expect(server.requests.length).toBeLessThanOrEqual(4);
+  });
+
+  it('an attemptTimeoutMs above timeoutMs changes nothing', async () => {
+    server.on('GET', '/r', reply.hang());
+    const started = Date.now();
+    await failure(get(await client({}, { timeoutMs: 150, attemptTimeoutMs: 5000 })));
+    expect(Date.now() - started).toBeLessThan(300);
   });
 });
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { DownstreamError } from '../../src/downstream/errors.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
 
 /**
@@ -24,6 +25,11 @@ export interface RecordedRequest {
   readonly at: number;
   /** The client's port: equal ports mean one reused keep-alive connection. */
   readonly remotePort: number | undefined;
+  /**
+   * The status answered, once the answer was sent; undefined while it is pending and for
+   * a request that got none (hang, reset).
+   */
+  readonly status: number | undefined;
 }
 
 /** How a route answers; `n` counts this route's requests from 1. */
@@ -40,6 +46,10 @@ interface Route {
 export class FaultServer {
   /** Every request received, in order. */
   readonly requests: RecordedRequest[] = [];
+  /** Requests received and not yet answered (or cut). */
+  inFlight = 0;
+  /** The most requests in flight at once since the last `reset()`: a client's concurrency cap, seen from here. */
+  maxInFlight = 0;
   private routes: Route[] = [];
 
   private constructor(
@@ -59,7 +69,7 @@ export class FaultServer {
       req.on('end', () => {
         const url = req.url ?? '/';
         const q = url.indexOf('?');
-        const recorded: RecordedRequest = {
+        const recorded: { -readonly [K in keyof RecordedRequest]: RecordedRequest[K] } = {
           method: req.method ?? 'GET',
           url,
           path: q === -1 ? url : url.slice(0, q),
@@ -68,8 +78,20 @@ export class FaultServer {
           body: Buffer.concat(chunks).toString('utf8'),
           at: Date.now(),
           remotePort: req.socket.remotePort,
+          status: undefined,
         };
         fault.requests.push(recorded);
+        fault.maxInFlight = Math.max(fault.maxInFlight, ++fault.inFlight);
+        let counted = true;
+        const settle = () => {
+          if (counted) fault.inFlight--;
+          counted = false;
+        };
+        res.on('finish', () => {
+          recorded.status = res.statusCode;
+          settle();
+        });
+        res.on('close', settle);
         void fault.dispatch(recorded, res);
       });
     });
@@ -87,10 +109,16 @@ export class FaultServer {
     return this.requests.filter((r) => r.method === method.toUpperCase() && r.path === path);
   }
 
+  /** The requests answered with `status`. */
+  answered(status: number): RecordedRequest[] {
+    return this.requests.filter((r) => r.status === status);
+  }
+
   /** Forgets routes and recorded requests (between tests sharing one server). */
   reset(): void {
     this.routes = [];
     this.requests.length = 0;
+    this.maxInFlight = this.inFlight;
   }
 
   /** Closes the server, cutting hanging responses and idle keep-alive sockets. */
@@ -209,4 +237,14 @@ export function recordingLogger(): { logger: Logger; readonly lines: Array<Recor
     },
     text: () => raw.join(''),
   };
+}
+
+/** The error a call that must fail rejected with; fails the test if the call succeeded. */
+export function failure(call: Promise<unknown>): Promise<DownstreamError> {
+  return call.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (err: unknown) => err as DownstreamError,
+  );
 }

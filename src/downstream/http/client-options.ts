@@ -13,10 +13,13 @@ export type HttpTuning = Omit<ServiceHttpOptions, 'service' | 'baseUrl' | 'timeo
 export interface ClientOptions {
   /** The service's base URL (from configuration, or the demo service's address). */
   readonly baseUrl: string;
-  /** Per-attempt timeout in ms (`DOWNSTREAM_TIMEOUT_MS`). */
+  /**
+   * Longest time one call may take in ms, its retries included (`<SERVICE>_TIMEOUT_MS`);
+   * a shorter per-attempt limit is `http.attemptTimeoutMs`.
+   */
   readonly timeoutMs: number;
   readonly logger: Logger;
-  /** Sockets, retry, breaker, bulkhead and clock; defaults as in `ServiceHttpOptions`. */
+  /** Attempt timeout, sockets, retry, breaker, bulkhead and clock; defaults as in `ServiceHttpOptions`. */
   readonly http?: HttpTuning | undefined;
 }
 

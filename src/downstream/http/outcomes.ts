@@ -59,6 +59,14 @@ function readErrorBody(body: unknown): { message?: string; field?: string } {
   return out;
 }
 
+/**
+ * A 404 from a collection endpoint (a batch or search, never one object): the endpoint
+ * is missing, which no retry and no user can fix; not a "not found" about the user's ids.
+ */
+export function missingEndpoint(service: ServiceName): DownstreamError {
+  return unavailable(service, `The ${service} service is unavailable`, { status: 404, retryable: false });
+}
+
 /** A 2xx whose body cannot be used: wrong content type or invalid JSON. */
 export function unusableBody(service: ServiceName, status: number, why: string, cause?: unknown): DownstreamError {
   return unavailable(service, `The ${service} service is unavailable`, {

@@ -2,10 +2,10 @@ import { CircuitState } from 'cockatiel';
 import { Pool, type Dispatcher } from 'undici';
 import type { ServiceName } from '../../config/index.js';
 import type { Logger } from '../../observability/logger.js';
-import type { Credential } from '../credential.js';
+import type { Credential, RenewOptions } from '../credential.js';
 import { DownstreamError } from '../errors.js';
 import { parseBaseUrl } from './base-url.js';
-import { statusError, transportError, unusableBody, type Interruption } from './outcomes.js';
+import { missingEndpoint, statusError, transportError, unusableBody, type Interruption } from './outcomes.js';
 import { ServicePolicies, type CallBudget, type ResilienceOptions } from './resilience.js';
 import { ResponseCache, type ResponseCacheOptions, type Revalidation } from './response-cache.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -35,6 +35,12 @@ export interface HttpCall extends CallOptions {
   readonly form?: string | undefined;
   /** Sent as `Idempotency-Key`; it also makes a POST safe to retry. */
   readonly idempotencyKey?: string | undefined;
+  /**
+   * The path names a collection (a batch or search endpoint), not one object: a 404
+   * there means the endpoint is missing (a wrong base URL), so it maps to `unavailable`
+   * rather than `not_found`.
+   */
+  readonly collection?: boolean | undefined;
 }
 
 export interface ServiceHttpOptions {
@@ -46,10 +52,17 @@ export interface ServiceHttpOptions {
    */
   readonly baseUrl: string;
   /**
-   * Longest time one attempt may take, in ms: waiting for headers, then for the body,
-   * and the whole exchange (including a 401 → renew → retry) under one timer.
+   * Longest time one call may take, in ms, all its attempts and backoffs included: a
+   * hung service costs at most this. The request's own deadline may cut it shorter.
    */
   readonly timeoutMs: number;
+  /**
+   * Longest time one attempt may take, in ms: waiting for headers, then for the body,
+   * and the whole exchange (including a 401 → renew → retry) under one timer. Shorter
+   * than `timeoutMs`, it lets a stuck attempt be retried within the call's time; equal,
+   * a timed-out attempt ends the call. Default `timeoutMs`.
+   */
+  readonly attemptTimeoutMs?: number | undefined;
   readonly logger: Logger;
   /** The service's own credential (API key, secret key, client-credentials token). */
   readonly credential?: Credential | undefined;
@@ -74,6 +87,8 @@ export interface ServiceHttpOptions {
 }
 
 const DEFAULT_CONNECTIONS = 32;
+/** Renewals of the credential within one attempt (see `exchange`). */
+const MAX_RENEWALS = 2;
 const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 /**
@@ -87,6 +102,7 @@ export class ServiceHttp {
   private readonly pool: Pool;
   private readonly basePath: string;
   private readonly timeoutMs: number;
+  private readonly attemptTimeoutMs: number;
   private readonly logger: Logger;
   private readonly credential: Credential | undefined;
   private readonly policies: ServicePolicies | undefined;
@@ -96,9 +112,12 @@ export class ServiceHttp {
   constructor(opts: ServiceHttpOptions) {
     const { origin, basePath } = parseBaseUrl(opts.service, opts.baseUrl);
     if (!(opts.timeoutMs > 0)) throw new RangeError(`${opts.service}: timeoutMs must be positive`);
+    const attemptTimeoutMs = Math.min(opts.attemptTimeoutMs ?? opts.timeoutMs, opts.timeoutMs);
+    if (!(attemptTimeoutMs > 0)) throw new RangeError(`${opts.service}: attemptTimeoutMs must be positive`);
     this.service = opts.service;
     this.basePath = basePath;
     this.timeoutMs = opts.timeoutMs;
+    this.attemptTimeoutMs = attemptTimeoutMs;
     this.logger = opts.logger;
     this.credential = opts.credential;
     this.now = opts.now ?? Date.now;
@@ -106,9 +125,9 @@ export class ServiceHttp {
       connections: opts.connections ?? DEFAULT_CONNECTIONS,
       // No pipelining: a slow answer must not hold up the calls queued behind it.
       pipelining: 1,
-      headersTimeout: opts.timeoutMs,
-      bodyTimeout: opts.timeoutMs,
-      connect: { timeout: opts.timeoutMs },
+      headersTimeout: attemptTimeoutMs,
+      bodyTimeout: attemptTimeoutMs,
+      connect: { timeout: attemptTimeoutMs },
       maxResponseSize: opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     });
     this.policies =
@@ -129,9 +148,12 @@ export class ServiceHttp {
       const hit = this.cache!.fresh(call.path);
       if (hit !== undefined) return Promise.resolve(hit as T);
     }
-    if (this.policies === undefined) return this.exchange<T>(call, cached);
+    // The call's own time limit, retries included, within the request's deadline.
+    const own = this.now() + this.timeoutMs;
+    const deadline = call.deadline !== undefined && call.deadline < own ? call.deadline : own;
+    if (this.policies === undefined) return this.exchange<T>(call, cached, deadline);
     const idempotent = call.method === 'GET' || call.idempotencyKey !== undefined;
-    return this.policies.run(() => this.exchange<T>(call, cached), idempotent, call);
+    return this.policies.run(() => this.exchange<T>(call, cached, deadline), idempotent, { deadline, signal: call.signal });
   }
 
   /** Answers held by the shared cache (0 without one), for metrics and tests. */
@@ -159,18 +181,16 @@ export class ServiceHttp {
   }
 
   /** One attempt: send, on a 401 renew the credential and send once more, read the answer. */
-  private async exchange<T>(call: HttpCall, cached: boolean): Promise<T> {
-    let limit = this.timeoutMs;
-    if (call.deadline !== undefined) {
-      const left = call.deadline - this.now();
-      // Not an outage (nothing was sent), so not retryable and not counted by the breaker.
-      if (left <= 0) {
-        throw new DownstreamError(this.service, 'unavailable', `The ${this.service} service did not answer in time`, {
-          retryable: false,
-        });
-      }
-      if (left < limit) limit = left;
+  private async exchange<T>(call: HttpCall, cached: boolean, deadline: number): Promise<T> {
+    const started = this.now();
+    const left = deadline - started;
+    // Not an outage (nothing was sent), so not retryable and not counted by the breaker.
+    if (left <= 0) {
+      throw new DownstreamError(this.service, 'unavailable', `The ${this.service} service did not answer in time`, {
+        retryable: false,
+      });
     }
+    const limit = left < this.attemptTimeoutMs ? left : this.attemptTimeoutMs;
     // One timer for the whole exchange; undici's headers/body timeouts alone would allow
     // twice the limit (and more across the 401 retry).
     const controller = new Abort();
@@ -192,14 +212,26 @@ export class ServiceHttp {
       const credential = call.credential ?? this.credential;
       const revalidation = cached ? this.cache!.revalidation(call.path) : undefined;
       const conditional = revalidation?.headers;
-      let res = await this.send(call, await credentialHeaders(credential), conditional, controller, limit);
-      if (res.statusCode === 401 && credential !== undefined) {
+      let auth = await credentialHeaders(credential);
+      let sentAt = this.now();
+      let res = await this.send(call, auth, conditional, controller, limit);
+      // A 401: renew (a rotated key, an expired token) and send again; a second 401
+      // normally stands, because a credential renews a refused value only once. A second
+      // renewal exists for a rotation caught mid-way (refused with the new key, retried
+      // with the old one, and the service switched in between) and is only taken with
+      // different headers. A rotation under way may be waited for, keeping a quarter of
+      // the attempt for the retry.
+      for (let renewals = 0; res.statusCode === 401 && credential !== undefined && renewals < MAX_RENEWALS; renewals++) {
         await discard(res);
-        // Renew once: a rotated key or an expired token. A second 401 stands.
-        if (await renewCredential(credential)) {
-          res = await this.send(call, await credentialHeaders(credential), conditional, controller, limit);
-        }
+        const maxWaitMs = started + limit - limit / 4 - this.now();
+        if (!(await renewCredential(credential, auth, { maxWaitMs: maxWaitMs > 0 ? maxWaitMs : 0, sentAt }))) break;
+        const renewed = await credentialHeaders(credential);
+        if (renewals > 0 && sameHeaders(renewed, auth)) break;
+        auth = renewed;
+        sentAt = this.now();
+        res = await this.send(call, auth, conditional, controller, limit);
       }
+      if (credential?.accepted !== undefined && auth !== undefined && takesCredential(res.statusCode)) credential.accepted(auth);
       if (cached) return await this.readCacheable<T>(res, call, revalidation);
       return await this.read<T>(res, call);
     } catch (err) {
@@ -313,6 +345,14 @@ export class ServiceHttp {
         `the ${this.service} service refused the credential`,
       );
     }
+    if (status === 404 && call.collection === true) {
+      // A collection endpoint that does not exist: the base URL (or the service) is wrong.
+      this.logger.warn(
+        { service: this.service, status, method: call.method, path: withoutQuery(call.path) },
+        `the ${this.service} service has no such endpoint: check its base URL`,
+      );
+      throw missingEndpoint(this.service);
+    }
     const retryAfter = status === 503 || status === 429 ? parseRetryAfter(res.headers['retry-after'], this.now()) : undefined;
     throw statusError(this.service, status, errorBody, retryAfter);
   }
@@ -337,9 +377,23 @@ async function credentialHeaders(credential: Credential | undefined): Promise<Re
   }
 }
 
-async function renewCredential(credential: Credential): Promise<boolean> {
+function sameHeaders(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+/**
+ * Whether an answer shows the service took the credential: not 401/403 (refused), and
+ * not 5xx (a proxy or an outage may answer before anyone looked at it).
+ */
+function takesCredential(status: number): boolean {
+  return status < 500 && status !== 401 && status !== 403;
+}
+
+async function renewCredential(credential: Credential, refused: Record<string, string> | undefined, opts: RenewOptions): Promise<boolean> {
   try {
-    return await credential.renew();
+    return await credential.renew(refused, opts);
   } catch (err) {
     throw new CredentialFailure(err);
   }

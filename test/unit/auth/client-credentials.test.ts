@@ -8,8 +8,8 @@ const logger = pino({ level: 'silent' });
 
 /**
  * An OidcClient whose client-credentials grant hands out numbered tokens, each answer
- * held until the test releases it (to have callers overlap). The integration suite runs
- * the same behaviour against the real dev IdP.
+ * held until the test lets the IdP answer (`answer`), so callers overlap. The
+ * integration suite runs the same behaviour against the real dev IdP.
  */
 function tokenIssuer(expiresIn: number | null = 300) {
   const calls: string[] = [];
@@ -27,7 +27,12 @@ function tokenIssuer(expiresIn: number | null = 300) {
   return {
     oidc,
     calls,
-    release: () => waiting.splice(0).forEach((r) => r()),
+    /** Lets the IdP answer the grants `pending` started, then resolves with it. */
+    answer: async <T>(pending: Promise<T>): Promise<T> => {
+      await tick();
+      waiting.splice(0).forEach((r) => r());
+      return pending;
+    },
     failWith: (e: OidcError | undefined) => (fail = e),
   };
 }
@@ -38,10 +43,7 @@ describe('createClientCredentialsToken', () => {
   it('fetches once for all concurrent callers and caches the token', async () => {
     const issuer = tokenIssuer();
     const cred = createClientCredentialsToken({ oidc: issuer.oidc, scope: 'reviews:read', logger });
-    const pending = Array.from({ length: 20 }, () => cred.headers());
-    await tick();
-    issuer.release();
-    const headers = await Promise.all(pending);
+    const headers = await issuer.answer(Promise.all(Array.from({ length: 20 }, () => cred.headers())));
     expect(new Set(headers.map((h) => h.authorization))).toEqual(new Set(['Bearer cc-1']));
     expect(await cred.headers()).toEqual({ authorization: 'Bearer cc-1' });
     expect(issuer.calls).toEqual(['reviews:read']);
@@ -51,16 +53,12 @@ describe('createClientCredentialsToken', () => {
     let now = 0;
     const issuer = tokenIssuer(300);
     const cred = createClientCredentialsToken({ oidc: issuer.oidc, scope: 's', logger, now: () => now });
-    const first = cred.headers();
-    await tick();
-    issuer.release();
+    const first = issuer.answer(cred.headers());
     await first;
     now = 269_999;
     expect(await cred.headers()).toEqual({ authorization: 'Bearer cc-1' });
     now = 270_000; // 30 s before expiry
-    const second = cred.headers();
-    await tick();
-    issuer.release();
+    const second = issuer.answer(cred.headers());
     expect(await second).toEqual({ authorization: 'Bearer cc-2' });
     expect(issuer.calls).toHaveLength(2);
   });
@@ -69,15 +67,10 @@ describe('createClientCredentialsToken', () => {
     let now = 0;
     const issuer = tokenIssuer();
     const cred = createClientCredentialsToken({ oidc: issuer.oidc, scope: 's', logger, now: () => now });
-    const first = cred.headers();
-    await tick();
-    issuer.release();
+    const first = issuer.answer(cred.headers());
     await first;
     now = 10_000;
-    const renewals = Array.from({ length: 5 }, () => cred.renew());
-    await tick();
-    issuer.release();
-    expect(await Promise.all(renewals)).toEqual([true, true, true, true, true]);
+    expect(await issuer.answer(Promise.all(Array.from({ length: 5 }, () => cred.renew())))).toEqual([true, true, true, true, true]);
     // A late 401 for the old token within a second of the renewal does not refetch.
     now = 10_500;
     expect(await cred.renew()).toBe(true);
@@ -85,19 +78,44 @@ describe('createClientCredentialsToken', () => {
     expect(issuer.calls).toHaveLength(2);
   });
 
+  it('renew(refused) fetches once for every call refused with the same token, however late its 401 comes', async () => {
+    let now = 0;
+    const issuer = tokenIssuer();
+    const cred = createClientCredentialsToken({ oidc: issuer.oidc, scope: 's', logger, now: () => now });
+    const first = issuer.answer(cred.headers());
+    const old = await first;
+    now = 10_000;
+    expect(await issuer.answer(Promise.all(Array.from({ length: 5 }, () => cred.renew(old))))).toEqual([true, true, true, true, true]);
+    // A 401 for the old token long after the renewal: retry with the new one, no fetch.
+    now = 60_000;
+    expect(await cred.renew(old)).toBe(true);
+    expect(await cred.headers()).toEqual({ authorization: 'Bearer cc-2' });
+    expect(issuer.calls).toHaveLength(2);
+  });
+
+  it('renew(refused) does not replace a token younger than minRenewIntervalMs: nothing new to try', async () => {
+    let now = 0;
+    const issuer = tokenIssuer();
+    const cred = createClientCredentialsToken({ oidc: issuer.oidc, scope: 's', logger, now: () => now, minRenewIntervalMs: 1000 });
+    const first = issuer.answer(cred.headers());
+    const token = await first;
+    now = 999;
+    expect(await cred.renew(token)).toBe(false);
+    now = 1000;
+    const renewal = issuer.answer(cred.renew(token));
+    expect(await renewal).toBe(true);
+    expect(issuer.calls).toHaveLength(2);
+  });
+
   it('reports an unreachable IdP as IDP_UNAVAILABLE and tries again on the next call', async () => {
     const issuer = tokenIssuer();
     const cred = createClientCredentialsToken({ oidc: issuer.oidc, scope: 's', logger });
     issuer.failWith(new OidcError('unavailable', 'down'));
-    const failing = cred.headers();
-    await tick();
-    issuer.release();
+    const failing = issuer.answer(cred.headers());
     await expect(failing).rejects.toMatchObject({ name: 'AuthError', code: 'IDP_UNAVAILABLE' });
     await expect(failing).rejects.toBeInstanceOf(AuthError);
     issuer.failWith(undefined);
-    const next = cred.headers();
-    await tick();
-    issuer.release();
+    const next = issuer.answer(cred.headers());
     expect(await next).toEqual({ authorization: 'Bearer cc-2' });
   });
 
@@ -105,9 +123,7 @@ describe('createClientCredentialsToken', () => {
     let now = 0;
     const issuer = tokenIssuer(null);
     const cred = createClientCredentialsToken({ oidc: issuer.oidc, scope: 's', logger, now: () => now });
-    const first = cred.headers();
-    await tick();
-    issuer.release();
+    const first = issuer.answer(cred.headers());
     await first;
     now = 10 * 24 * 3600_000;
     expect(await cred.headers()).toEqual({ authorization: 'Bearer cc-1' });

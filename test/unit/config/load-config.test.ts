@@ -166,6 +166,15 @@ describe('downstream resilience settings', () => {
     expect(downstream.payments.resilience.maxConcurrent).toBe(4);
   });
 
+  it('bounds one attempt by the whole call unless <SERVICE>_ATTEMPT_TIMEOUT_MS is shorter', () => {
+    const { downstream } = loadConfig({ DOWNSTREAM_TIMEOUT_MS: '800', REVIEWS_ATTEMPT_TIMEOUT_MS: '200', ORDERS_TIMEOUT_MS: '100', DOWNSTREAM_ATTEMPT_TIMEOUT_MS: '500' });
+    expect(downstream.reviews).toMatchObject({ timeoutMs: 800, attemptTimeoutMs: 200 });
+    expect(downstream.catalog).toMatchObject({ timeoutMs: 800, attemptTimeoutMs: 500 });
+    // An attempt can never outlast its call.
+    expect(downstream.orders).toMatchObject({ timeoutMs: 100, attemptTimeoutMs: 100 });
+    expect(loadConfig({}).downstream.payments).toMatchObject({ timeoutMs: 3000, attemptTimeoutMs: 3000 });
+  });
+
   it('names every bad resilience setting together with the other problems', () => {
     const problems = problemsOf({ CATALOG_MAX_CONCURRENT: '0', DOWNSTREAM_BREAKER_FAILURES: 'many', PORT: 'x' });
     expect(problems).toEqual(
@@ -174,6 +183,26 @@ describe('downstream resilience settings', () => {
         expect.stringContaining('DOWNSTREAM_BREAKER_FAILURES'),
         expect.stringContaining('PORT'),
       ]),
+    );
+  });
+});
+
+describe('secret rotation settings', () => {
+  it('default to a 2 s wait for a new secret and a 5 minute grace for the previous one, for both downstream secrets', () => {
+    const { downstream } = loadConfig({});
+    expect(downstream.catalog.secretRotation).toEqual({ waitMs: 2000, previousGraceMs: 300_000 });
+    expect(downstream.payments.secretRotation).toEqual({ waitMs: 2000, previousGraceMs: 300_000 });
+  });
+
+  it('take SECRET_ROTATION_WAIT_MS and SECRET_PREVIOUS_GRACE_MS, 0 turning each off', () => {
+    const { downstream } = loadConfig({ SECRET_ROTATION_WAIT_MS: '0', SECRET_PREVIOUS_GRACE_MS: '60000' });
+    expect(downstream.payments.secretRotation).toEqual({ waitMs: 0, previousGraceMs: 60_000 });
+  });
+
+  it('reports malformed values with the other problems', () => {
+    const problems = problemsOf({ SECRET_ROTATION_WAIT_MS: '-1', SECRET_PREVIOUS_GRACE_MS: 'soon' });
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringContaining('SECRET_ROTATION_WAIT_MS'), expect.stringContaining('SECRET_PREVIOUS_GRACE_MS')]),
     );
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
@@ -40,6 +40,99 @@ describe('fileSecret', () => {
     expect(await secret.refresh()).toBe(false);
     expect(secret.current()).toBe('first');
     expect(errors.length).toBeGreaterThan(0);
+    secret.close();
+  });
+});
+
+/** Replaces a file the way Kubernetes and editors do: write aside, then rename over it. */
+const replace = (name: string, value: string) => {
+  writeFileSync(join(dir, `.${name}.tmp`), value);
+  renameSync(join(dir, `.${name}.tmp`), join(dir, name));
+};
+
+describe('fileSecret.waitForChange', () => {
+  it('resolves true as soon as a replaced file lands, false after the timeout otherwise', async () => {
+    writeFileSync(join(dir, 'key'), 'first');
+    const secret = fileSecret(join(dir, 'key'), { pollMs: 10_000 });
+    expect(await secret.waitForChange!('first', 30)).toBe(false);
+    const started = Date.now();
+    const waiting = secret.waitForChange!('first', 5000);
+    setTimeout(() => replace('key', 'second'), 20);
+    expect(await waiting).toBe(true);
+    expect(secret.current()).toBe('second');
+    expect(Date.now() - started).toBeLessThan(1000);
+    secret.close();
+  });
+
+  it('answers at once when the value already differs from the one refused', async () => {
+    writeFileSync(join(dir, 'key'), 'second');
+    const secret = fileSecret(join(dir, 'key'));
+    expect(await secret.waitForChange!('first', 5000)).toBe(true);
+    expect(await secret.waitForChange!('second', 0)).toBe(false);
+    secret.close();
+  });
+
+  it('re-reads while waiting, for a change the watcher cannot see', async () => {
+    // The watched directory holds a symlink; the file it points to is edited elsewhere,
+    // so no event reaches the watcher (as with some network filesystems).
+    mkdirSync(join(dir, 'elsewhere'));
+    mkdirSync(join(dir, 'mount'));
+    writeFileSync(join(dir, 'elsewhere', 'real'), 'first');
+    symlinkSync(join(dir, 'elsewhere', 'real'), join(dir, 'mount', 'key'));
+    const secret = fileSecret(join(dir, 'mount', 'key'), { pollMs: 10 });
+    const waiting = secret.waitForChange!('first', 5000);
+    setTimeout(() => writeFileSync(join(dir, 'elsewhere', 'real'), 'second'), 20);
+    expect(await waiting).toBe(true);
+    expect(secret.current()).toBe('second');
+    secret.close();
+  });
+
+  it('ends pending waits when closed', async () => {
+    writeFileSync(join(dir, 'key'), 'first');
+    const secret = fileSecret(join(dir, 'key'));
+    const waiting = secret.waitForChange!('first', 5000);
+    secret.close();
+    expect(await waiting).toBe(false);
+  });
+});
+
+describe('fileSecret refresh races', () => {
+  it('a refresh that starts while a read is under way still sees the file as it is after the call', async () => {
+    writeFileSync(join(dir, 'key'), 'v0');
+    // Reads take what the file holds when they start, as a real read may.
+    const readText = async (path: string) => readFileSync(path, 'utf8');
+    const secret = fileSecret(join(dir, 'key'), { readText });
+    for (let i = 1; i <= 5; i++) {
+      writeFileSync(join(dir, 'key'), `a${i}`);
+      const first = secret.refresh();
+      writeFileSync(join(dir, 'key'), `b${i}`);
+      // Sharing the read already under way would answer with a${i}.
+      expect(await secret.refresh()).toBe(true);
+      await first;
+      expect(secret.current()).toBe(`b${i}`);
+    }
+    secret.close();
+  });
+
+  it('never lets a slow earlier read put an older value back', async () => {
+    writeFileSync(join(dir, 'key'), 'v0');
+    // Each read takes what the file holds when it starts, and the first one is slow: had
+    // the two reads overlapped, the first would finish last and restore its old value.
+    let reads = 0;
+    const readText = async (path: string) => {
+      const text = readFileSync(path, 'utf8');
+      if (++reads === 1) await new Promise((r) => setTimeout(r, 50));
+      return text;
+    };
+    const secret = fileSecret(join(dir, 'key'), { readText });
+    writeFileSync(join(dir, 'key'), 'v1');
+    const first = secret.refresh();
+    writeFileSync(join(dir, 'key'), 'v2');
+    const second = secret.refresh();
+    await Promise.all([first, second]);
+    expect(secret.current()).toBe('v2');
+    await new Promise((r) => setTimeout(r, 60));
+    expect(secret.current()).toBe('v2');
     secret.close();
   });
 });
