@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ProductDTO } from '../downstream/types.js';
 import {
+  sendCacheable,
   createServiceApp,
   demoRequest,
   finishServiceApp,
@@ -22,8 +22,6 @@ export interface CatalogOptions {
   logger?: Logger;
 }
 
-/** Catalog answers may be cached by anyone for this long (the data is public and static). */
-const CACHE_CONTROL = 'public, max-age=30';
 const MAX_QUERY_LENGTH = 200;
 
 /** Search cursors are opaque to callers; inside, the offset and the query they belong to. */
@@ -44,26 +42,6 @@ function decodeCursor(raw: string, q: string): number {
     // Falls through to the 400 below.
   }
   throw new HttpError(400, 'INVALID_CURSOR', 'The cursor is invalid or belongs to another search.', 'cursor');
-}
-
-/**
- * Sends JSON with a strong ETag over the exact bytes and `Cache-Control`, and answers
- * `304` to a matching `If-None-Match`, so HTTP caches in front of (or inside) the BFF can
- * revalidate for free.
- */
-function sendCacheable(req: Request, res: Response, payload: unknown): void {
-  const body = JSON.stringify(payload);
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-  res.setHeader('Cache-Control', CACHE_CONTROL);
-  res.setHeader('ETag', etag);
-  const inm = req.headers['if-none-match'];
-  const matches =
-    inm !== undefined && (inm.trim() === '*' || inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag));
-  if (matches) {
-    res.status(304).end();
-    return;
-  }
-  res.type('application/json').send(body);
 }
 
 /** catalog (contracts/downstream.md): products by id and a paged search; `x-api-key` auth. */

@@ -244,3 +244,30 @@ export async function listen(app: RequestListener, host: string, port: number): 
       }),
   };
 }
+
+/**
+ * Catalog and reviews answers may be cached by anyone for this long: the data is the
+ * same for every caller and static in the demo.
+ */
+const PUBLIC_CACHE_CONTROL = 'public, max-age=30';
+
+/**
+ * Sends JSON with a strong ETag over the exact bytes and `Cache-Control`, and answers
+ * `304` to a matching `If-None-Match`, so HTTP caches in front of (or inside) the BFF can
+ * revalidate for free.
+ */
+export function sendCacheable(req: Request, res: Response, payload: unknown): void {
+  const body = JSON.stringify(payload);
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  res.setHeader('Cache-Control', PUBLIC_CACHE_CONTROL);
+  res.setHeader('ETag', etag);
+  const inm = req.headers['if-none-match'];
+  const matches =
+    inm !== undefined && (inm.trim() === '*' || inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag));
+  if (matches) {
+    res.status(304).end();
+    return;
+  }
+  res.type('application/json').send(body);
+}
+

@@ -2,6 +2,7 @@ import type { Express, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { ProductReviewsDTO } from '../downstream/types.js';
 import {
+  sendCacheable,
   bearerToken,
   createServiceApp,
   finishServiceApp,
@@ -42,10 +43,10 @@ export function createReviewsApp(opts: ReviewsOptions): Express {
     next();
   };
 
-  app.get('/reviews', authenticate, (_req, res) => {
+  app.get('/reviews', authenticate, (req, res) => {
     // Products without reviews are simply absent, as the contract allows.
     const items = parseIds(res, 'productIds').flatMap((id) => byProduct.get(id) ?? []);
-    res.json({ items });
+    sendCacheable(req, res, { items });
   });
 
   finishServiceApp(app, opts.logger);

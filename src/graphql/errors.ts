@@ -43,6 +43,23 @@ export const notFound = (what: string) =>
 export const badUserInput = (field: string, message: string) =>
   new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, field } });
 
+/**
+ * Runs a downstream call whose input came from GraphQL arguments, renaming the field a
+ * 400/422 names (the service's body path, `lines[0].productId`) to the argument path the
+ * client sent (`input.lines[0].productId`), so `extensions.field` points at the client's
+ * own input.
+ */
+export async function withArgumentPath<T>(call: Promise<T>, toArgument: (field: string) => string): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof DownstreamError && err.failure === 'bad_input' && err.details.field) {
+      throw new DownstreamError(err.service, err.failure, err.message, { ...err.details, field: toArgument(err.details.field), cause: err });
+    }
+    throw err;
+  }
+}
+
 const DOWNSTREAM_MESSAGES: Record<string, string> = {
   catalog: 'The product catalog is unavailable right now.',
   orders: 'Orders are unavailable right now.',

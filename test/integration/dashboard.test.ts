@@ -213,6 +213,12 @@ describe('catalog queries', () => {
     for (const id of ids2) expect(conn.nodes.map((n: { id: string }) => n.id)).not.toContain(id);
   });
 
+  it('answers a cursor the catalog does not know with BAD_USER_INPUT naming the after argument', async () => {
+    const { body } = await stack.graphql(`{ searchProducts(query: "a", after: "not-a-cursor") { nodes { id } } }`);
+    expect(body.data).toEqual({ searchProducts: null });
+    expect(body.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
+
   it('explains bad search arguments', async () => {
     const { body } = await stack.graphql(`{ a: searchProducts(query: "  ") { nodes { id } } b: searchProducts(query: "x", first: 500) { nodes { id } } }`);
     const fields = body.errors!.map((e) => [e.path![0], e.extensions!.code, e.extensions!.field]);
@@ -245,7 +251,8 @@ describe('mutations', () => {
     const input = { idempotencyKey: 'test-key-0002-unknown', lines: [{ productId: 'no-such-product', quantity: 1 }] };
     const { body } = await stack.graphql(PLACE, { jar: alice, variables: { input } });
     expect(body.data).toBeNull();
-    expect(body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    // The field names the client's own argument, not the orders service's body path.
+    expect(body.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.lines[0].productId' });
   });
 
   it('checks quantities and keys before calling the orders service', async () => {

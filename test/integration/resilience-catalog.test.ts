@@ -87,7 +87,7 @@ describe('each failure, as a client sees it', () => {
     f.faults.catalog.on('GET', '/products/search', reply.error(400, 'INVALID_CURSOR', 'The cursor is invalid.', { field: 'cursor' }, { 'x-internal': MARKER }));
     const result = await f.stack.graphql(`{ searchProducts(query: "cup", after: "bogus") { nodes { id } } }`);
     expect(result.body.errors).toEqual([
-      expect.objectContaining({ message: 'The cursor is invalid.', extensions: { code: 'BAD_USER_INPUT', field: 'cursor' } }),
+      expect.objectContaining({ message: 'The cursor is invalid.', extensions: { code: 'BAD_USER_INPUT', field: 'after' } }),
     ]);
     expect(result.text).not.toContain(MARKER);
   });

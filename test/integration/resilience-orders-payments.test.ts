@@ -105,7 +105,7 @@ describe('422 from a downstream', () => {
     expect(result.body.errors).toEqual([
       expect.objectContaining({
         message: 'Line 1: no such product.',
-        extensions: { code: 'BAD_USER_INPUT', field: 'lines[0].productId' },
+        extensions: { code: 'BAD_USER_INPUT', field: 'input.lines[0].productId' },
       }),
     ]);
     expect(result.text).not.toContain('node-7');

@@ -4,7 +4,7 @@ import type {
   RatingResolvers,
 } from '../__generated__/resolvers-types.js';
 import { MAX_BATCH_SIZE } from '../loaders/index.js';
-import { badUserInput } from '../errors.js';
+import { badUserInput, withArgumentPath } from '../errors.js';
 import { checkId, idList, intInRange } from './arguments.js';
 import { money } from './money.js';
 
@@ -34,7 +34,11 @@ export const Query: QueryResolvers = {
       throw badUserInput('after', 'after must be a cursor returned by a previous page.');
     }
     const limit = intInRange('first', args.first, 1, MAX_SEARCH_PAGE, 20);
-    const page = await ctx.services.catalog.searchProducts({ query, limit, cursor: args.after ?? null }, ctx.call);
+    const page = await withArgumentPath(
+      ctx.services.catalog.searchProducts({ query, limit, cursor: args.after ?? null }, ctx.call),
+      // The catalog's parameter names, as the client's arguments call them.
+      (field) => ({ cursor: 'after', q: 'query', limit: 'first' })[field] ?? field,
+    );
     for (const product of page.items) ctx.loaders.product.prime(product.id, product);
     return {
       nodes: page.items,

@@ -5,7 +5,7 @@ import type {
   PlaceOrderInput,
 } from '../__generated__/resolvers-types.js';
 import { requireUser } from '../context.js';
-import { badUserInput } from '../errors.js';
+import { badUserInput, withArgumentPath } from '../errors.js';
 import { checkId } from './arguments.js';
 import { money } from './money.js';
 
@@ -40,10 +40,14 @@ export const Mutation: MutationResolvers = {
   placeOrder: async (_root, { input }, ctx) => {
     const user = requireUser(ctx);
     const { idempotencyKey, lines } = validatePlaceOrder(input);
-    const order = await ctx.services.orders.placeOrder(user, {
-      idempotencyKey,
-      lines: lines.map(({ productId, quantity }) => ({ productId, quantity })),
-    }, ctx.call);
+    const order = await withArgumentPath(
+      ctx.services.orders.placeOrder(
+        user,
+        { idempotencyKey, lines: lines.map(({ productId, quantity }) => ({ productId, quantity })) },
+        ctx.call,
+      ),
+      (field) => `input.${field}`,
+    );
     ctx.loaders.order.prime(order.id, order);
     return order;
   },
