@@ -236,7 +236,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         redis,
         now: clock.now,
       });
-      await new Promise<void>((resolve) => app.httpServer.listen(port, '127.0.0.1', resolve));
+      await new Promise<void>((resolve, reject) => {
+        app.httpServer.once('error', reject);
+        app.httpServer.listen(port, '127.0.0.1', () => {
+          app.httpServer.off('error', reject);
+          resolve();
+        });
+      });
       cleanups.push(async () => {
         await new Promise((resolve) => {
           app.httpServer.close(resolve);
