@@ -1,10 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { ServiceName } from '../config/index.js';
 import { BodyTooLargeError, readRawBody } from './read-body.js';
+import { IdpUnavailableError } from './token-validation.js';
 
 /** One request as a demo service received it, before any check: what tests assert on. */
 export interface RecordedRequest {
@@ -271,3 +272,41 @@ export function sendCacheable(req: Request, res: Response, payload: unknown): vo
   res.type('application/json').send(body);
 }
 
+
+export interface BearerCheckOptions<T> {
+  /** Validates a token at the IdP; resolves null for a token it refuses. */
+  readonly check: (token: string) => Promise<T | null>;
+  /** What kind of token the service wants, for the 401 without one. */
+  readonly wanted: string;
+  /** The 401 message for a refused token. */
+  readonly refused: string;
+  /** Receives what the check found (the user, the client) for the route handlers. */
+  readonly onValid?: (res: Response, found: T) => void;
+  readonly service: ServiceName;
+  readonly logger?: Logger | undefined;
+}
+
+/**
+ * The bearer-token check of the services that validate tokens at the IdP (orders:
+ * userinfo, reviews: introspection): 401 without a token or for a refused one, 503 when
+ * the IdP cannot answer (the token may be fine: not the caller's fault).
+ */
+export function requireBearer<T>(opts: BearerCheckOptions<T>): RequestHandler {
+  return async (req, res, next) => {
+    const token = bearerToken(req);
+    if (!token) throw unauthenticated(`${opts.wanted} is required.`);
+    let found: T | null;
+    try {
+      found = await opts.check(token);
+    } catch (err) {
+      if (err instanceof IdpUnavailableError) {
+        opts.logger?.warn({ err: { message: err.message } }, `${opts.service}: cannot validate tokens`);
+        throw new HttpError(503, 'UNAVAILABLE', 'Token validation is unavailable.');
+      }
+      throw err;
+    }
+    if (!found) throw unauthenticated(opts.refused);
+    opts.onValid?.(res, found);
+    next();
+  };
+}

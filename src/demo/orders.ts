@@ -1,9 +1,9 @@
-import type { Express, RequestHandler, Response } from 'express';
+import type { Express, Response } from 'express';
 import type { Logger } from 'pino';
 import type { NewOrderLineDTO, OrderDTO } from '../downstream/types.js';
 import {
+  requireBearer,
   requireIdempotencyKey,
-  bearerToken,
   createServiceApp,
   finishServiceApp,
   HttpError,
@@ -11,10 +11,9 @@ import {
   parseIds,
   type RecordedRequest,
   requireBody,
-  unauthenticated,
 } from './http.js';
 import { SEED_ORDERS, SEED_PRODUCTS_BY_ID } from './seed/index.js';
-import { IdpUnavailableError, type TokenCheck } from './token-validation.js';
+import type { TokenCheck } from './token-validation.js';
 
 export interface OrdersOptions {
   /** Resolves a user access token to its `sub` (null when invalid); see token-validation.ts. */
@@ -73,23 +72,16 @@ export function createOrdersApp(opts: OrdersOptions): Express {
   // New ids start past the seed's.
   let nextId = 10_001;
 
-  const authenticate: RequestHandler = async (req, res, next) => {
-    const token = bearerToken(req);
-    if (!token) throw unauthenticated('A user access token is required.');
-    let user: { sub: string } | null;
-    try {
-      user = await opts.checkUserToken(token);
-    } catch (err) {
-      if (err instanceof IdpUnavailableError) {
-        opts.logger?.warn({ err: { message: err.message } }, 'orders: cannot validate tokens');
-        throw new HttpError(503, 'UNAVAILABLE', 'Token validation is unavailable.');
-      }
-      throw err;
-    }
-    if (!user) throw unauthenticated('The access token is invalid or expired.');
-    res.locals.sub = user.sub;
-    next();
-  };
+  const authenticate = requireBearer({
+    service: 'orders',
+    check: opts.checkUserToken,
+    wanted: 'A user access token',
+    refused: 'The access token is invalid or expired.',
+    onValid: (res, user) => {
+      res.locals.sub = user.sub;
+    },
+    logger: opts.logger,
+  });
   const sub = (res: Response) => res.locals.sub as string;
 
   app.get('/me/orders', authenticate, (_req, res) => {

@@ -78,7 +78,7 @@ describe('sessions on one instance (memory store, injected clock)', () => {
 
   it.each([
     ['a forged signature', (id: string) => `s:${id}.${'x'.repeat(43)}`],
-    ['a tampered signature', (id: string, raw: string) => raw.slice(0, -1) + (raw.endsWith('A') ? 'B' : 'A')],
+    ['a tampered signature', (_id: string, raw: string) => raw.slice(0, -1) + (raw.endsWith('A') ? 'B' : 'A')],
     ['an unsigned id', (id: string) => id],
     ['an unknown id', () => `s:${'u'.repeat(43)}.${'x'.repeat(43)}`],
   ])('treats a cookie with %s as anonymous and clears it', async (_what, make) => {
