@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { type SecretSource, secretList } from '../secrets/index.js';
 
 /**
@@ -62,9 +63,24 @@ function derive(secret: string): DerivedKey {
  * The source is read on each use, so a rotated key file takes effect without a restart;
  * derivations are cached per value.
  */
-export function createTokenCrypto(keys: SecretSource): TokenCrypto {
+export interface TokenCryptoOptions {
+  /**
+   * Successful decryptions remembered, so the session check and the user credential of
+   * one request, and the next requests of a busy session, decrypt once (about 13 µs
+   * each here). Bounded and short-lived, since the values are tokens in clear; cleared
+   * whenever the key list changes. `0` turns it off. Default `1000`.
+   */
+  readonly memoEntries?: number;
+  /** How long a decryption is remembered, in ms. Default `300_000`. */
+  readonly memoTtlMs?: number;
+}
+
+export function createTokenCrypto(keys: SecretSource, opts: TokenCryptoOptions = {}): TokenCrypto {
   let cachedRaw: string | undefined;
   let cachedKeys: DerivedKey[] = [];
+  const memoEntries = opts.memoEntries ?? 1000;
+  const memo =
+    memoEntries > 0 ? new LRUCache<string, SessionTokens>({ max: memoEntries, ttl: opts.memoTtlMs ?? 300_000 }) : undefined;
 
   const current = (): DerivedKey[] => {
     const raw = keys.current();
@@ -73,6 +89,8 @@ export function createTokenCrypto(keys: SecretSource): TokenCrypto {
       if (list.length === 0) throw new Error(`session encryption key (${keys.description}) is empty`);
       cachedKeys = list.map(derive);
       cachedRaw = raw;
+      // A blob sealed with a key that was just retired must stop decrypting at once.
+      memo?.clear();
     }
     return cachedKeys;
   };
@@ -88,27 +106,41 @@ export function createTokenCrypto(keys: SecretSource): TokenCrypto {
     },
 
     decrypt(blob, context) {
-      try {
-        if (typeof blob !== 'string') return null;
-        const parts = blob.split('.');
-        if (parts.length !== 4 || parts[0] !== VERSION) return null;
-        const [, kid, ivText, bodyText] = parts as [string, string, string, string];
-        const found = current().find((k) => k.kid === kid);
-        if (!found) return null;
-        const iv = Buffer.from(ivText, 'base64url');
-        const body = Buffer.from(bodyText, 'base64url');
-        if (iv.length !== IV_BYTES || body.length <= TAG_BYTES) return null;
-        const decipher = createDecipheriv('aes-256-gcm', found.key, iv, { authTagLength: TAG_BYTES });
-        decipher.setAAD(Buffer.from(`${VERSION}.${kid}.${context}`, 'utf8'));
-        decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
-        const clear = Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]);
-        return parseTokens(JSON.parse(clear.toString('utf8')));
-      } catch {
-        // Authentication failure, bad base64, bad JSON: all mean "no tokens".
-        return null;
-      }
+      if (typeof blob !== 'string') return null;
+      const keyList = current();
+      // The context is part of the key: the same blob under another user stays refused.
+      const memoKey = `${context}\u0000${blob}`;
+      const known = memo?.get(memoKey);
+      if (known) return known;
+      const tokens = open(blob, context, keyList);
+      if (tokens) memo?.set(memoKey, tokens);
+      return tokens;
     },
   };
+}
+
+/** Decrypts and parses one blob with the configured keys; null for anything unreadable. */
+function open(blob: string, context: string, keyList: readonly DerivedKey[]): SessionTokens | null {
+  try {
+    const parts = blob.split('.');
+    if (parts.length !== 4 || parts[0] !== VERSION) return null;
+    const [, kid, ivText, bodyText] = parts as [string, string, string, string];
+    const found = keyList.find((k) => k.kid === kid);
+    if (!found) return null;
+    const iv = Buffer.from(ivText, 'base64url');
+    const body = Buffer.from(bodyText, 'base64url');
+    if (iv.length !== IV_BYTES || body.length <= TAG_BYTES) return null;
+    const decipher = createDecipheriv('aes-256-gcm', found.key, iv, { authTagLength: TAG_BYTES });
+    decipher.setAAD(Buffer.from(`${VERSION}.${kid}.${context}`, 'utf8'));
+    decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
+    const clear = Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]);
+    const tokens = parseTokens(JSON.parse(clear.toString('utf8')));
+    // Frozen: the memo hands the same object to every caller.
+    return tokens && Object.freeze(tokens);
+  } catch {
+    // Authentication failure, bad base64, bad JSON: all mean "no tokens".
+    return null;
+  }
 }
 
 function parseTokens(value: unknown): SessionTokens | null {

@@ -52,6 +52,24 @@ describe('createTokenCrypto', () => {
     expect(crypto.decrypt(fresh, 'alice')).toEqual(tokens);
   });
 
+  it('decrypts a blob once and hands back the same frozen tokens after that', () => {
+    const crypto = createTokenCrypto(staticSecret(KEY_A, 'test'));
+    const blob = crypto.encrypt(tokens, 'alice');
+    const first = crypto.decrypt(blob, 'alice');
+    expect(crypto.decrypt(blob, 'alice')).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // Without the memo every call decrypts anew.
+    const plain = createTokenCrypto(staticSecret(KEY_A, 'test'), { memoEntries: 0 });
+    expect(plain.decrypt(blob, 'alice')).not.toBe(plain.decrypt(blob, 'alice'));
+  });
+
+  it('refuses a remembered blob under another context', () => {
+    const crypto = createTokenCrypto(staticSecret(KEY_A, 'test'));
+    const blob = crypto.encrypt(tokens, 'alice');
+    expect(crypto.decrypt(blob, 'alice')).toEqual(tokens);
+    expect(crypto.decrypt(blob, 'bob')).toBeNull();
+  });
+
   it('refuses a blob bound to another context (another user)', () => {
     const crypto = createTokenCrypto(staticSecret(KEY_A, 'test'));
     expect(crypto.decrypt(crypto.encrypt(tokens, 'alice'), 'bob')).toBeNull();
