@@ -48,6 +48,10 @@ export function fileSecret(path: string, opts: FileSecretOptions = {}): SecretSo
       const next = read(await readText(path));
       // An empty read is a file caught half-written: keep the last good value.
       if (next.length === 0 || next === value) return;
+      // So may be a short one (a file rewritten in place, seen between its writes): a new
+      // value counts only when a second read agrees; otherwise the next event, poll or
+      // refresh finds the finished file.
+      if (read(await readText(path)) !== next) return;
       value = next;
       opts.onChange?.();
       for (const w of waiters) if (w.since !== value) w.done(true);

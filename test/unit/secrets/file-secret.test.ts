@@ -96,6 +96,20 @@ describe('fileSecret.waitForChange', () => {
   });
 });
 
+describe('a file caught mid-write', () => {
+  it('is not taken for the new secret: a short read counts only when a second read agrees', async () => {
+    writeFileSync(join(dir, 'key'), 'first');
+    // What a poll saw once while the file was rewritten in place, then the finished file.
+    const reads = ['secon', 'second'];
+    const secret = fileSecret(join(dir, 'key'), { readText: async () => reads.shift() ?? 'second' });
+    expect(await secret.refresh()).toBe(false);
+    expect(secret.current()).toBe('first');
+    expect(await secret.refresh()).toBe(true);
+    expect(secret.current()).toBe('second');
+    secret.close();
+  });
+});
+
 describe('fileSecret refresh races', () => {
   it('a refresh that starts while a read is under way still sees the file as it is after the call', async () => {
     writeFileSync(join(dir, 'key'), 'v0');
