@@ -310,3 +310,33 @@ export function requireBearer<T>(opts: BearerCheckOptions<T>): RequestHandler {
     next();
   };
 }
+
+/**
+ * Stripe-style idempotency, as orders and payments both promise: the first answer to a
+ * key is kept and replayed (with `Idempotent-Replayed: true`) for the same request; the
+ * same key with a different request is refused with 422.
+ */
+export class IdempotentReplies<T> {
+  readonly #first = new Map<string, { readonly fingerprint: string; readonly answer: T }>();
+
+  /** @param reuseMessage The 422 message for a key reused with a different request. */
+  constructor(private readonly reuseMessage: string) {}
+
+  /**
+   * The answer first given for `key`, with the replay header set on `res`; undefined for
+   * a new key. `fingerprint` is the normalised request.
+   */
+  replay(key: string, fingerprint: string, res: Response): T | undefined {
+    const first = this.#first.get(key);
+    if (!first) return undefined;
+    if (first.fingerprint !== fingerprint) {
+      throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', this.reuseMessage, 'Idempotency-Key');
+    }
+    res.setHeader('Idempotent-Replayed', 'true');
+    return first.answer;
+  }
+
+  remember(key: string, fingerprint: string, answer: T): void {
+    this.#first.set(key, { fingerprint, answer });
+  }
+}

@@ -2,6 +2,7 @@ import type { Express, Response } from 'express';
 import type { Logger } from 'pino';
 import type { NewOrderLineDTO, OrderDTO } from '../downstream/types.js';
 import {
+  IdempotentReplies,
   requireBearer,
   requireIdempotencyKey,
   createServiceApp,
@@ -25,11 +26,6 @@ export interface OrdersOptions {
 const MAX_LINES = 50;
 const MAX_QUANTITY = 99;
 
-interface IdempotentResult {
-  /** The normalised request the key was first used with. */
-  fingerprint: string;
-  order: OrderDTO;
-}
 
 /** Validates `{"lines": [...]}`; 422 naming the field for anything the shop cannot sell. */
 function parseNewOrder(body: unknown): NewOrderLineDTO[] {
@@ -68,7 +64,7 @@ export function createOrdersApp(opts: OrdersOptions): Express {
   const app = createServiceApp('orders', opts.onRequest);
   const orders = new Map<string, OrderDTO>(SEED_ORDERS.map((o) => [o.id, o]));
   /** `${sub}\n${key}` → the first result: keys are scoped to the user who sent them. */
-  const idempotency = new Map<string, IdempotentResult>();
+  const idempotency = new IdempotentReplies<OrderDTO>('This Idempotency-Key was already used with a different request.');
   // New ids start past the seed's.
   let nextId = 10_001;
 
@@ -110,19 +106,10 @@ export function createOrdersApp(opts: OrdersOptions): Express {
     const scopedKey = `${sub(res)}\n${key}`;
     res.setHeader('Cache-Control', 'no-store');
 
-    const previous = idempotency.get(scopedKey);
+    // Replayed exactly as first answered (Stripe does the same, and says so in a header).
+    const previous = idempotency.replay(scopedKey, fingerprint, res);
     if (previous) {
-      if (previous.fingerprint !== fingerprint) {
-        throw new HttpError(
-          422,
-          'IDEMPOTENCY_KEY_REUSED',
-          'This Idempotency-Key was already used with a different request.',
-          'Idempotency-Key',
-        );
-      }
-      // Replayed exactly as first answered (Stripe does the same, and says so in a header).
-      res.setHeader('Idempotent-Replayed', 'true');
-      res.status(201).json(previous.order);
+      res.status(201).json(previous);
       return;
     }
 
@@ -142,7 +129,7 @@ export function createOrdersApp(opts: OrdersOptions): Express {
       paymentId: null,
     };
     orders.set(order.id, order);
-    idempotency.set(scopedKey, { fingerprint, order });
+    idempotency.remember(scopedKey, fingerprint, order);
     res.status(201).json(order);
   });
 

@@ -3,6 +3,7 @@ import type { Express, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { PaymentIntentDTO } from '../downstream/types.js';
 import {
+  IdempotentReplies,
   requireIdempotencyKey,
   bearerToken,
   createServiceApp,
@@ -79,7 +80,7 @@ function parseNewIntent(body: unknown): NewIntent {
 export function createPaymentsApp(opts: PaymentsOptions): Express {
   const app = createServiceApp('payments', opts.onRequest);
   const intents = new Map<string, PaymentIntentDTO>(SEED_PAYMENT_INTENTS.map((p) => [p.id, p]));
-  const idempotency = new Map<string, { fingerprint: string; intent: PaymentIntentDTO }>();
+  const idempotency = new IdempotentReplies<PaymentIntentDTO>('This Idempotency-Key was already used with different parameters.');
 
   const requireSecretKey: RequestHandler = (req, _res, next) => {
     const key = bearerToken(req);
@@ -93,18 +94,9 @@ export function createPaymentsApp(opts: PaymentsOptions): Express {
     const fingerprint = JSON.stringify([input.amount, input.currency, Object.entries(input.metadata).sort()]);
     res.setHeader('Cache-Control', 'no-store');
 
-    const previous = idempotency.get(key);
+    const previous = idempotency.replay(key, fingerprint, res);
     if (previous) {
-      if (previous.fingerprint !== fingerprint) {
-        throw new HttpError(
-          422,
-          'IDEMPOTENCY_KEY_REUSED',
-          'This Idempotency-Key was already used with different parameters.',
-          'Idempotency-Key',
-        );
-      }
-      res.setHeader('Idempotent-Replayed', 'true');
-      res.json(previous.intent);
+      res.json(previous);
       return;
     }
 
@@ -119,7 +111,7 @@ export function createPaymentsApp(opts: PaymentsOptions): Express {
       metadata: input.metadata,
     };
     intents.set(id, intent);
-    idempotency.set(key, { fingerprint, intent });
+    idempotency.remember(key, fingerprint, intent);
     res.json(intent);
   });
 

@@ -1,10 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { CatalogClient } from '../../src/downstream/catalog-client.js';
 import type { Credential } from '../../src/downstream/credential.js';
 import { ServiceHttp } from '../../src/downstream/http/service-http.js';
 import { OrdersClient } from '../../src/downstream/orders-client.js';
 import { staticSecret } from '../../src/secrets/index.js';
-import { FaultServer, recordingLogger, reply, type Reply } from '../support/fault-server.js';
+import { recordingLogger, reply, type Reply, useFaultServer } from '../support/fault-server.js';
 
 /**
  * The shared HTTP cache of catalog and reviews: it follows what the service declares,
@@ -12,24 +12,12 @@ import { FaultServer, recordingLogger, reply, type Reply } from '../support/faul
  * with a user's credential.
  */
 
-let server: FaultServer;
-const open: Array<{ close(): Promise<void> }> = [];
-
-beforeAll(async () => {
-  server = await FaultServer.start();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-  server.reset();
-});
-afterAll(async () => {
-  await server.close();
-});
+const faults = useFaultServer();
 
 async function catalog(cache: ConstructorParameters<typeof CatalogClient>[0]['cache'] = {}) {
   const { logger } = recordingLogger();
-  const client = new CatalogClient({ baseUrl: server.url, timeoutMs: 500, apiKey: staticSecret('key', 'test'), logger, cache });
-  open.push(client);
+  const client = new CatalogClient({ baseUrl: faults.server.url, timeoutMs: 500, apiKey: staticSecret('key', 'test'), logger, cache });
+  faults.track(client);
   return client;
 }
 
@@ -43,16 +31,16 @@ const products =
 
 describe('fresh answers', () => {
   it('answers a repeated GET from the cache while the service says it is fresh', async () => {
-    server.on('GET', '/products', products({ 'cache-control': 'public, max-age=60' }));
+    faults.server.on('GET', '/products', products({ 'cache-control': 'public, max-age=60' }));
     const client = await catalog();
     const first = await client.getProducts(['p1', 'p2']);
     const second = await client.getProducts(['p1', 'p2']);
     expect(second).toEqual(first);
-    expect(server.requests).toHaveLength(1);
+    expect(faults.server.requests).toHaveLength(1);
   });
 
   it('gives every caller its own objects', async () => {
-    server.on('GET', '/products', products({ 'cache-control': 'max-age=60' }));
+    faults.server.on('GET', '/products', products({ 'cache-control': 'max-age=60' }));
     const client = await catalog();
     const first = await client.getProducts(['p1']);
     first[0]!.name = 'changed by a careless resolver';
@@ -61,11 +49,11 @@ describe('fresh answers', () => {
   });
 
   it('keys by path and query: other ids are another entry', async () => {
-    server.on('GET', '/products', products({ 'cache-control': 'max-age=60' }));
+    faults.server.on('GET', '/products', products({ 'cache-control': 'max-age=60' }));
     const client = await catalog();
     await client.getProducts(['p1']);
     expect(await client.getProducts(['p2'])).toEqual([product('p2')]);
-    expect(server.requests).toHaveLength(2);
+    expect(faults.server.requests).toHaveLength(2);
   });
 
   it.each([
@@ -75,38 +63,38 @@ describe('fresh answers', () => {
     ['max-age=0 without a validator', { 'cache-control': 'max-age=0' }],
     ['only Last-Modified (no heuristic freshness)', { 'last-modified': 'Mon, 01 Jan 2024 00:00:00 GMT' }],
   ])('asks the service every time with %s', async (_what, headers) => {
-    server.on('GET', '/products', products(headers));
+    faults.server.on('GET', '/products', products(headers));
     const client = await catalog();
     await client.getProducts(['p1']);
     await client.getProducts(['p1']);
-    expect(server.requests).toHaveLength(2);
-    expect(server.requests[1]!.headers['if-none-match']).toBeUndefined();
+    expect(faults.server.requests).toHaveLength(2);
+    expect(faults.server.requests[1]!.headers['if-none-match']).toBeUndefined();
   });
 
   it('can be turned off', async () => {
-    server.on('GET', '/products', products({ 'cache-control': 'max-age=60' }));
+    faults.server.on('GET', '/products', products({ 'cache-control': 'max-age=60' }));
     const client = await catalog(false);
     await client.getProducts(['p1']);
     await client.getProducts(['p1']);
-    expect(server.requests).toHaveLength(2);
+    expect(faults.server.requests).toHaveLength(2);
   });
 
   it('stays within maxEntries', async () => {
-    server.on('GET', '/products', products({ 'cache-control': 'max-age=60' }));
+    faults.server.on('GET', '/products', products({ 'cache-control': 'max-age=60' }));
     const { logger } = recordingLogger();
-    const http = new ServiceHttp({ service: 'catalog', baseUrl: server.url, timeoutMs: 500, logger, cache: { maxEntries: 2 } });
-    open.push(http);
+    const http = new ServiceHttp({ service: 'catalog', baseUrl: faults.server.url, timeoutMs: 500, logger, cache: { maxEntries: 2 } });
+    faults.track(http);
     for (const id of ['a', 'b', 'c']) await http.request({ method: 'GET', path: `/products?ids=${id}` });
     expect(http.cachedAnswers).toBe(2);
     // The least recently used ("a") went first.
     await http.request({ method: 'GET', path: '/products?ids=a' });
-    expect(server.requests).toHaveLength(4);
+    expect(faults.server.requests).toHaveLength(4);
   });
 });
 
 describe('revalidation', () => {
   it('revalidates a stale answer with If-None-Match and reuses it on 304', async () => {
-    server.on(
+    faults.server.on(
       'GET',
       '/products',
       reply.sequence(
@@ -119,14 +107,14 @@ describe('revalidation', () => {
     expect(await client.getProducts(['p1'])).toEqual([product('p1', 'first')]);
     expect(await client.getProducts(['p1'])).toEqual([product('p1', 'first')]);
     expect(await client.getProducts(['p1'])).toEqual([product('p1', 'second')]);
-    expect(server.requests.map((r) => r.headers['if-none-match'])).toEqual([undefined, '"v1"', '"v1"']);
+    expect(faults.server.requests.map((r) => r.headers['if-none-match'])).toEqual([undefined, '"v1"', '"v1"']);
     // Conditional requests still carry the service's credential.
-    expect(server.requests.every((r) => r.headers['x-api-key'] === 'key')).toBe(true);
+    expect(faults.server.requests.every((r) => r.headers['x-api-key'] === 'key')).toBe(true);
   });
 
   it('revalidates with If-Modified-Since when there is only Last-Modified', async () => {
     const lastModified = 'Mon, 01 Jan 2024 00:00:00 GMT';
-    server.on(
+    faults.server.on(
       'GET',
       '/products',
       reply.sequence(
@@ -137,11 +125,11 @@ describe('revalidation', () => {
     const client = await catalog();
     await client.getProducts(['p1']);
     expect(await client.getProducts(['p1'])).toEqual([product('p1')]);
-    expect(server.requests[1]!.headers['if-modified-since']).toBe(lastModified);
+    expect(faults.server.requests[1]!.headers['if-modified-since']).toBe(lastModified);
   });
 
   it('fetches again when a 304 does not match what is stored', async () => {
-    server.on(
+    faults.server.on(
       'GET',
       '/products',
       reply.sequence(
@@ -153,7 +141,7 @@ describe('revalidation', () => {
     const client = await catalog();
     await client.getProducts(['p1']);
     expect(await client.getProducts(['p1'])).toEqual([product('p1', 'third')]);
-    expect(server.requests.map((r) => r.headers['if-none-match'])).toEqual([undefined, '"v1"', undefined]);
+    expect(faults.server.requests.map((r) => r.headers['if-none-match'])).toEqual([undefined, '"v1"', undefined]);
   });
 });
 
@@ -161,29 +149,29 @@ describe('never for a user', () => {
   const user: Credential = { headers: async () => ({ authorization: 'Bearer user-token' }), renew: async () => false };
 
   it('neither reads nor fills the cache for a call with its own (user) credential', async () => {
-    server.on('GET', '/things', reply.json({ mine: true }, 200, { 'cache-control': 'public, max-age=60', etag: '"u"' }));
+    faults.server.on('GET', '/things', reply.json({ mine: true }, 200, { 'cache-control': 'public, max-age=60', etag: '"u"' }));
     const { logger } = recordingLogger();
-    const http = new ServiceHttp({ service: 'catalog', baseUrl: server.url, timeoutMs: 500, logger, cache: {} });
-    open.push(http);
+    const http = new ServiceHttp({ service: 'catalog', baseUrl: faults.server.url, timeoutMs: 500, logger, cache: {} });
+    faults.track(http);
     await http.request({ method: 'GET', path: '/things', credential: user });
     await http.request({ method: 'GET', path: '/things', credential: user });
     expect(http.cachedAnswers).toBe(0);
-    expect(server.requests).toHaveLength(2);
-    expect(server.requests[1]!.headers['if-none-match']).toBeUndefined();
+    expect(faults.server.requests).toHaveLength(2);
+    expect(faults.server.requests[1]!.headers['if-none-match']).toBeUndefined();
     // Filled by the service's own credential, it is still not served to a user's call.
     await http.request({ method: 'GET', path: '/things' });
     expect(http.cachedAnswers).toBe(1);
     await http.request({ method: 'GET', path: '/things', credential: user });
-    expect(server.requests).toHaveLength(4);
+    expect(faults.server.requests).toHaveLength(4);
   });
 
   it('orders (user tokens) has no cache at all', async () => {
-    server.on('GET', '/me/orders', reply.json({ items: [] }, 200, { 'cache-control': 'public, max-age=60' }));
+    faults.server.on('GET', '/me/orders', reply.json({ items: [] }, 200, { 'cache-control': 'public, max-age=60' }));
     const { logger } = recordingLogger();
-    const orders = new OrdersClient({ baseUrl: server.url, timeoutMs: 500, logger });
-    open.push(orders);
+    const orders = new OrdersClient({ baseUrl: faults.server.url, timeoutMs: 500, logger });
+    faults.track(orders);
     await orders.myOrders(user, 5);
     await orders.myOrders(user, 5);
-    expect(server.requests).toHaveLength(2);
+    expect(faults.server.requests).toHaveLength(2);
   });
 });

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { Credential } from '../../src/downstream/credential.js';
 import { DownstreamError } from '../../src/downstream/errors.js';
 import { ServiceHttp, type ServiceHttpOptions } from '../../src/downstream/http/service-http.js';
-import { FaultServer, failure, recordingLogger, reply } from '../support/fault-server.js';
+import { FaultServer, failure, recordingLogger, reply, useFaultServer } from '../support/fault-server.js';
 
 /**
  * The HTTP core against a real server on loopback: what it sends, how every outcome maps
@@ -15,20 +15,8 @@ const SECRET = 'sk_live_must_never_leak_0123456789';
 /** Something only a response body contains: it must never reach an error. */
 const BODY_MARKER = 'body-marker-client_secret-xyz';
 
-let server: FaultServer;
-const open: ServiceHttp[] = [];
+const faults = useFaultServer();
 let logs: ReturnType<typeof recordingLogger>;
-
-beforeAll(async () => {
-  server = await FaultServer.start();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((h) => h.close()));
-  server.reset();
-});
-afterAll(async () => {
-  await server.close();
-});
 
 /** A credential that records its use and can be told what renew() finds. */
 function testCredential(values: string[] = [SECRET]) {
@@ -53,13 +41,13 @@ async function client(over: Partial<ServiceHttpOptions> = {}): Promise<ServiceHt
   logs = recordingLogger();
   const http = new ServiceHttp({
     service: 'catalog',
-    baseUrl: server.url,
+    baseUrl: faults.server.url,
     timeoutMs: 300,
     logger: logs.logger,
     resilience: false,
     ...over,
   });
-  open.push(http);
+  faults.track(http);
   return http;
 }
 
@@ -69,17 +57,17 @@ function expectClean(err: DownstreamError) {
   const text = `${err.message} ${JSON.stringify(err)} ${JSON.stringify(err.details.status)}`;
   expect(text).not.toContain(SECRET);
   expect(text).not.toContain(BODY_MARKER);
-  expect(text).not.toContain(server.url);
+  expect(text).not.toContain(faults.server.url);
   expect(text).not.toContain('127.0.0.1');
 }
 
 describe('what is sent', () => {
   it('sends the credential, accept, the request id and the path below a base path prefix', async () => {
-    server.on('GET', '/api/v2/things', reply.json({ ok: true }));
+    faults.server.on('GET', '/api/v2/things', reply.json({ ok: true }));
     const { credential } = testCredential();
-    const http = await client({ baseUrl: `${server.url}/api/v2/`, credential });
+    const http = await client({ baseUrl: `${faults.server.url}/api/v2/`, credential });
     await expect(http.request({ method: 'GET', path: '/things?x=1', requestId: 'req-42' })).resolves.toEqual({ ok: true });
-    const [req] = server.requests;
+    const [req] = faults.server.requests;
     expect(req!.url).toBe('/api/v2/things?x=1');
     expect(req!.headers.authorization).toBe(`Bearer ${SECRET}`);
     expect(req!.headers.accept).toBe('application/json');
@@ -88,12 +76,12 @@ describe('what is sent', () => {
   });
 
   it('sends JSON and form bodies with their content types, and the Idempotency-Key', async () => {
-    server.on('POST', '/j', reply.json({}, 201));
-    server.on('POST', '/f', reply.json({}));
+    faults.server.on('POST', '/j', reply.json({}, 201));
+    faults.server.on('POST', '/f', reply.json({}));
     const http = await client();
     await http.request({ method: 'POST', path: '/j', json: { lines: [{ productId: 'p1', quantity: 2 }] }, idempotencyKey: 'k-1' });
     await http.request({ method: 'POST', path: '/f', form: 'amount=1&currency=eur' });
-    const [j, f] = server.requests;
+    const [j, f] = faults.server.requests;
     expect(j!.headers['content-type']).toBe('application/json');
     expect(JSON.parse(j!.body)).toEqual({ lines: [{ productId: 'p1', quantity: 2 }] });
     expect(j!.headers['idempotency-key']).toBe('k-1');
@@ -103,11 +91,11 @@ describe('what is sent', () => {
   });
 
   it('reuses keep-alive connections instead of opening one per call', async () => {
-    server.on('GET', '/k', reply.json({}));
+    faults.server.on('GET', '/k', reply.json({}));
     const http = await client();
     for (let i = 0; i < 20; i++) await http.request({ method: 'GET', path: '/k' });
     // undici may open a second socket while the first one finishes its previous answer.
-    expect(new Set(server.requests.map((r) => r.remotePort)).size).toBeLessThanOrEqual(2);
+    expect(new Set(faults.server.requests.map((r) => r.remotePort)).size).toBeLessThanOrEqual(2);
   });
 
   it('refuses base URLs carrying credentials, a query or another scheme', () => {
@@ -120,26 +108,26 @@ describe('what is sent', () => {
 
 describe('answers', () => {
   it('resolves 204 to undefined', async () => {
-    server.on('GET', '/empty', reply.status(204));
+    faults.server.on('GET', '/empty', reply.status(204));
     const http = await client();
     await expect(http.request({ method: 'GET', path: '/empty' })).resolves.toBeUndefined();
   });
 
   it('accepts +json content types', async () => {
-    server.on('GET', '/problem', reply.text('{"a":1}', 'application/vnd.shop+json; charset=utf-8'));
+    faults.server.on('GET', '/problem', reply.text('{"a":1}', 'application/vnd.shop+json; charset=utf-8'));
     const http = await client();
     await expect(http.request({ method: 'GET', path: '/problem' })).resolves.toEqual({ a: 1 });
   });
 
   it('maps 404 to not_found', async () => {
-    server.on('GET', '/p', reply.error(404, 'NOT_FOUND', BODY_MARKER));
+    faults.server.on('GET', '/p', reply.error(404, 'NOT_FOUND', BODY_MARKER));
     const err = await failure((await client()).request({ method: 'GET', path: '/p' }));
     expect([err.failure, err.details.status]).toEqual(['not_found', 404]);
     expectClean(err);
   });
 
   it.each([400, 422])('maps %i to bad_input with the downstream message and field', async (status) => {
-    server.on('POST', '/orders', reply.error(status, 'INVALID', 'quantity must be at least 1', { field: 'quantity' }));
+    faults.server.on('POST', '/orders', reply.error(status, 'INVALID', 'quantity must be at least 1', { field: 'quantity' }));
     const err = await failure((await client()).request({ method: 'POST', path: '/orders', json: {} }));
     expect(err.failure).toBe('bad_input');
     expect(err.message).toBe('quantity must be at least 1');
@@ -147,7 +135,7 @@ describe('answers', () => {
   });
 
   it.each([500, 502, 503, 504])('maps %i to retryable unavailable without the body', async (status) => {
-    server.on('GET', '/p', reply.error(status, 'OOPS', BODY_MARKER));
+    faults.server.on('GET', '/p', reply.error(status, 'OOPS', BODY_MARKER));
     const err = await failure((await client()).request({ method: 'GET', path: '/p' }));
     expect(err.failure).toBe('unavailable');
     expect(err.details).toMatchObject({ status, retryable: true });
@@ -155,7 +143,7 @@ describe('answers', () => {
   });
 
   it('maps a 404 from a collection endpoint to unavailable (a missing endpoint), with a warning', async () => {
-    server.on('GET', '/list', reply.error(404, 'NOT_FOUND', BODY_MARKER));
+    faults.server.on('GET', '/list', reply.error(404, 'NOT_FOUND', BODY_MARKER));
     const err = await failure((await client()).request({ method: 'GET', path: '/list?ids=a', collection: true }));
     expect([err.failure, err.details.status, err.details.retryable]).toEqual(['unavailable', 404, false]);
     expect(logs.lines).toContainEqual(expect.objectContaining({ level: 40, service: 'catalog', path: '/list' }));
@@ -163,13 +151,13 @@ describe('answers', () => {
   });
 
   it('passes a 503 Retry-After on as retryAfterMs', async () => {
-    server.on('GET', '/p', reply.status(503, { 'retry-after': '2' }));
+    faults.server.on('GET', '/p', reply.status(503, { 'retry-after': '2' }));
     const err = await failure((await client()).request({ method: 'GET', path: '/p' }));
     expect(err.details.retryAfterMs).toBe(2000);
   });
 
   it('maps invalid JSON to retryable unavailable, quoting none of the body', async () => {
-    server.on('GET', '/p', reply.text(`{"client_secret": "${BODY_MARKER}", `, 'application/json'));
+    faults.server.on('GET', '/p', reply.text(`{"client_secret": "${BODY_MARKER}", `, 'application/json'));
     const err = await failure((await client()).request({ method: 'GET', path: '/p' }));
     expect(err.details).toMatchObject({ status: 200, retryable: true });
     expectClean(err);
@@ -177,7 +165,7 @@ describe('answers', () => {
   });
 
   it('maps a wrong content type to retryable unavailable', async () => {
-    server.on('GET', '/p', reply.text(`<html>${BODY_MARKER}</html>`, 'text/html'));
+    faults.server.on('GET', '/p', reply.text(`<html>${BODY_MARKER}</html>`, 'text/html'));
     const err = await failure((await client()).request({ method: 'GET', path: '/p' }));
     expect(err.details).toMatchObject({ status: 200, retryable: true });
     expectClean(err);
@@ -187,7 +175,7 @@ describe('answers', () => {
     const elsewhere = await FaultServer.start();
     try {
       elsewhere.on('GET', '/steal', reply.json({ stolen: true }));
-      server.on('GET', '/p', reply.status(302, { location: `${elsewhere.url}/steal` }));
+      faults.server.on('GET', '/p', reply.status(302, { location: `${elsewhere.url}/steal` }));
       const { credential } = testCredential();
       const err = await failure((await client({ credential })).request({ method: 'GET', path: '/p' }));
       expect(err.details).toMatchObject({ status: 302, retryable: false });
@@ -198,7 +186,7 @@ describe('answers', () => {
   });
 
   it('refuses a body above maxResponseBytes', async () => {
-    server.on('GET', '/big', reply.json({ items: 'x'.repeat(5000) }));
+    faults.server.on('GET', '/big', reply.json({ items: 'x'.repeat(5000) }));
     const err = await failure((await client({ maxResponseBytes: 1000 })).request({ method: 'GET', path: '/big' }));
     expect(err.details.retryable).toBe(false);
   });
@@ -207,19 +195,19 @@ describe('answers', () => {
 describe('401 and 403', () => {
   it('renews the credential once after a 401 and retries with the new value', async () => {
     let valid = 'second';
-    server.on('GET', '/p', reply.requireHeader('authorization', () => `Bearer ${valid}`, reply.json({ ok: 1 })));
+    faults.server.on('GET', '/p', reply.requireHeader('authorization', () => `Bearer ${valid}`, reply.json({ ok: 1 })));
     const { credential, calls } = testCredential(['first', 'second']);
     await expect((await client({ credential })).request({ method: 'GET', path: '/p' })).resolves.toEqual({ ok: 1 });
-    expect(server.requests.map((r) => r.headers.authorization)).toEqual(['Bearer first', 'Bearer second']);
+    expect(faults.server.requests.map((r) => r.headers.authorization)).toEqual(['Bearer first', 'Bearer second']);
     expect(calls.renew).toBe(1);
     valid = 'unused';
   });
 
   it('gives up after a second 401, warns naming the service, and never logs the credential', async () => {
-    server.on('GET', '/p', reply.requireHeader('authorization', () => 'Bearer never', reply.json({})));
+    faults.server.on('GET', '/p', reply.requireHeader('authorization', () => 'Bearer never', reply.json({})));
     const { credential, calls } = testCredential([SECRET, `${SECRET}-2`]);
     const err = await failure((await client({ credential })).request({ method: 'GET', path: '/p?secret-free=1' }));
-    expect(server.requests).toHaveLength(2);
+    expect(faults.server.requests).toHaveLength(2);
     // Asked again after the second 401, the credential has nothing new: the 401 stands.
     expect(calls.renew).toBe(2);
     expect([err.failure, err.details.status, err.details.retryable]).toEqual(['unavailable', 401, false]);
@@ -230,32 +218,32 @@ describe('401 and 403', () => {
   });
 
   it('renews a second time only for different headers', async () => {
-    server.on('GET', '/p', reply.status(401));
+    faults.server.on('GET', '/p', reply.status(401));
     const credential: Credential = { headers: async () => ({ authorization: `Bearer ${SECRET}` }), renew: async () => true };
     const err = await failure((await client({ credential })).request({ method: 'GET', path: '/p' }));
-    expect(server.requests).toHaveLength(2);
+    expect(faults.server.requests).toHaveLength(2);
     expect(err.details.status).toBe(401);
   });
 
   it('renews at most twice in one attempt', async () => {
-    server.on('GET', '/p', reply.status(401));
+    faults.server.on('GET', '/p', reply.status(401));
     let n = 0;
     const credential: Credential = { headers: async () => ({ authorization: `Bearer ${SECRET}-${n}` }), renew: async () => (n++, true) };
     await failure((await client({ credential })).request({ method: 'GET', path: '/p' }));
-    expect(server.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${SECRET}-0`, `Bearer ${SECRET}-1`, `Bearer ${SECRET}-2`]);
+    expect(faults.server.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${SECRET}-0`, `Bearer ${SECRET}-1`, `Bearer ${SECRET}-2`]);
   });
 
   it('does not retry a 401 when renew finds nothing new', async () => {
-    server.on('GET', '/p', reply.status(401));
+    faults.server.on('GET', '/p', reply.status(401));
     const { credential, calls } = testCredential([SECRET]);
     const err = await failure((await client({ credential })).request({ method: 'GET', path: '/p' }));
-    expect(server.requests).toHaveLength(1);
+    expect(faults.server.requests).toHaveLength(1);
     expect(calls.renew).toBe(1);
     expect(err.details.status).toBe(401);
   });
 
   it("lets a throwing renew's own error through unchanged (e.g. the grant was revoked)", async () => {
-    server.on('GET', '/p', reply.status(401));
+    faults.server.on('GET', '/p', reply.status(401));
     class SignInAgain extends Error {}
     const credential: Credential = {
       headers: async () => ({ authorization: `Bearer ${SECRET}` }),
@@ -264,12 +252,12 @@ describe('401 and 403', () => {
       },
     };
     await expect((await client({ credential })).request({ method: 'GET', path: '/p' })).rejects.toBeInstanceOf(SignInAgain);
-    expect(server.requests).toHaveLength(1);
+    expect(faults.server.requests).toHaveLength(1);
     expect(logs.text()).not.toContain(SECRET);
   });
 
   it('maps 403 to unavailable without renewing, and warns', async () => {
-    server.on('GET', '/p', reply.error(403, 'FORBIDDEN', BODY_MARKER));
+    faults.server.on('GET', '/p', reply.error(403, 'FORBIDDEN', BODY_MARKER));
     const { credential, calls } = testCredential();
     const err = await failure((await client({ credential })).request({ method: 'GET', path: '/p' }));
     expect([err.failure, err.details.status]).toEqual(['unavailable', 403]);
@@ -286,7 +274,7 @@ describe('401 and 403', () => {
       renew: async () => false,
     };
     await expect((await client({ credential })).request({ method: 'GET', path: '/p' })).rejects.toBeInstanceOf(SessionEnded);
-    expect(server.requests).toHaveLength(0);
+    expect(faults.server.requests).toHaveLength(0);
   });
 });
 
@@ -310,7 +298,7 @@ describe('what the credential is told', () => {
   }
 
   it('renew() gets the refused headers and at most three quarters of the attempt to wait', async () => {
-    server.on('GET', '/p', reply.requireHeader('authorization', () => 'Bearer v2', reply.json({ ok: true })));
+    faults.server.on('GET', '/p', reply.requireHeader('authorization', () => 'Bearer v2', reply.json({ ok: true })));
     const { credential, seen } = spyCredential('v2');
     await expect((await client({ timeoutMs: 400, credential })).request({ method: 'GET', path: '/p' })).resolves.toEqual({ ok: true });
     expect(seen.refused).toEqual([{ authorization: 'Bearer v1' }]);
@@ -328,7 +316,7 @@ describe('what the credential is told', () => {
     [500, false],
     [503, false],
   ])('after a %i, accepted() is %s', async (status, accepted) => {
-    server.on('GET', '/p', status === 200 ? reply.json({}) : reply.error(status, 'X', 'x'));
+    faults.server.on('GET', '/p', status === 200 ? reply.json({}) : reply.error(status, 'X', 'x'));
     const { credential, seen } = spyCredential();
     await (await client({ credential }))
       .request({ method: 'GET', path: '/p' })
@@ -339,7 +327,7 @@ describe('what the credential is told', () => {
 
 describe('transport failures and time limits', () => {
   it('bounds a hanging service by timeoutMs', async () => {
-    server.on('GET', '/p', reply.hang());
+    faults.server.on('GET', '/p', reply.hang());
     const started = Date.now();
     const err = await failure((await client({ timeoutMs: 150 })).request({ method: 'GET', path: '/p' }));
     const took = Date.now() - started;
@@ -350,7 +338,7 @@ describe('transport failures and time limits', () => {
   });
 
   it('bounds a body that never finishes', async () => {
-    server.on('GET', '/p', reply.stall());
+    faults.server.on('GET', '/p', reply.stall());
     const started = Date.now();
     const err = await failure((await client({ timeoutMs: 150 })).request({ method: 'GET', path: '/p' }));
     expect(err.details.retryable).toBe(true);
@@ -359,7 +347,7 @@ describe('transport failures and time limits', () => {
 
   it('bounds headers and body together by one timer', async () => {
     // Headers after 100 ms, body after 100 more: each below 150 ms, together above it.
-    server.on('GET', '/p', async (_req, res) => {
+    faults.server.on('GET', '/p', async (_req, res) => {
       await new Promise((r) => setTimeout(r, 100));
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"a":');
@@ -371,7 +359,7 @@ describe('transport failures and time limits', () => {
   });
 
   it('uses the shorter of timeoutMs and the deadline', async () => {
-    server.on('GET', '/p', reply.hang());
+    faults.server.on('GET', '/p', reply.hang());
     const started = Date.now();
     const err = await failure((await client({ timeoutMs: 5000 })).request({ method: 'GET', path: '/p', deadline: Date.now() + 100 }));
     expect(err.failure).toBe('unavailable');
@@ -381,11 +369,11 @@ describe('transport failures and time limits', () => {
   it('sends nothing once the deadline has passed', async () => {
     const err = await failure((await client()).request({ method: 'GET', path: '/p', deadline: Date.now() - 1 }));
     expect(err.details.retryable).toBe(false);
-    expect(server.requests).toHaveLength(0);
+    expect(faults.server.requests).toHaveLength(0);
   });
 
   it('stops at once when the caller aborts', async () => {
-    server.on('GET', '/p', reply.hang());
+    faults.server.on('GET', '/p', reply.hang());
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     const started = Date.now();
@@ -396,7 +384,7 @@ describe('transport failures and time limits', () => {
   });
 
   it('maps a reset connection to retryable unavailable', async () => {
-    server.on('GET', '/p', reply.reset());
+    faults.server.on('GET', '/p', reply.reset());
     const err = await failure((await client()).request({ method: 'GET', path: '/p' }));
     expect([err.failure, err.details.retryable]).toEqual(['unavailable', true]);
     expectClean(err);

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { DownstreamError } from '../../src/downstream/errors.js';
 import type { ResilienceOptions } from '../../src/downstream/http/resilience.js';
 import { ServiceHttp, type ServiceHttpOptions } from '../../src/downstream/http/service-http.js';
-import { FaultServer, failure, recordingLogger, reply } from '../support/fault-server.js';
+import { failure, recordingLogger, reply, useFaultServer } from '../support/fault-server.js';
 
 /**
  * Retry, circuit breaker and bulkhead of the HTTP core, counted on the server's side:
@@ -10,20 +10,8 @@ import { FaultServer, failure, recordingLogger, reply } from '../support/fault-s
  * fast; Retry-After dates are made short with an injected clock.
  */
 
-let server: FaultServer;
-const open: ServiceHttp[] = [];
+const faults = useFaultServer();
 let logs: ReturnType<typeof recordingLogger>;
-
-beforeAll(async () => {
-  server = await FaultServer.start();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((h) => h.close()));
-  server.reset();
-});
-afterAll(async () => {
-  await server.close();
-});
 
 const FAST: ResilienceOptions = { initialBackoffMs: 1, maxBackoffMs: 5, halfOpenAfterMs: 100, breakAfterFailures: 50 };
 
@@ -31,13 +19,13 @@ async function client(resilience: ResilienceOptions = {}, over: Partial<ServiceH
   logs = recordingLogger();
   const http = new ServiceHttp({
     service: 'reviews',
-    baseUrl: server.url,
+    baseUrl: faults.server.url,
     timeoutMs: 300,
     logger: logs.logger,
     resilience: { ...FAST, ...resilience },
     ...over,
   });
-  open.push(http);
+  faults.track(http);
   return http;
 }
 
@@ -48,22 +36,22 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('retries', () => {
   it('retries a GET after 5xx until it succeeds', async () => {
-    server.on('GET', '/r', reply.sequence(reply.status(503), reply.status(500), reply.json({ ok: true })));
+    faults.server.on('GET', '/r', reply.sequence(reply.status(503), reply.status(500), reply.json({ ok: true })));
     await expect(get(await client())).resolves.toEqual({ ok: true });
-    expect(server.requests).toHaveLength(3);
+    expect(faults.server.requests).toHaveLength(3);
   });
 
   it('gives up after maxRetries and returns the last error', async () => {
-    server.on('GET', '/r', reply.status(502));
+    faults.server.on('GET', '/r', reply.status(502));
     const err = await failure(get(await client({ maxRetries: 2 })));
-    expect(server.requests).toHaveLength(3);
+    expect(faults.server.requests).toHaveLength(3);
     expect(err.details).toMatchObject({ status: 502, retryable: true });
   });
 
   it('does not retry when maxRetries is 0', async () => {
-    server.on('GET', '/r', reply.status(502));
+    faults.server.on('GET', '/r', reply.status(502));
     await failure(get(await client({ maxRetries: 0 })));
-    expect(server.requests).toHaveLength(1);
+    expect(faults.server.requests).toHaveLength(1);
   });
 
   it.each([
@@ -74,31 +62,31 @@ describe('retries', () => {
     ['408', reply.status(408)],
     ['429', reply.status(429)],
   ])('retries a GET after %s', async (_what, first) => {
-    server.on('GET', '/r', reply.sequence(first, reply.json({ ok: true })));
+    faults.server.on('GET', '/r', reply.sequence(first, reply.json({ ok: true })));
     // A timed-out attempt is only retried when an attempt may take less than the call.
     await expect(get(await client({}, { timeoutMs: 400, attemptTimeoutMs: 100 }))).resolves.toEqual({ ok: true });
-    expect(server.requests).toHaveLength(2);
+    expect(faults.server.requests).toHaveLength(2);
   });
 
   it.each([400, 401, 403, 404, 409, 422])('never retries a %i', async (status) => {
-    server.on('GET', '/r', reply.error(status, 'NO', 'no'));
+    faults.server.on('GET', '/r', reply.error(status, 'NO', 'no'));
     await failure(get(await client()));
-    expect(server.requests).toHaveLength(1);
+    expect(faults.server.requests).toHaveLength(1);
   });
 
   it('never retries a POST without an Idempotency-Key', async () => {
-    server.on('POST', '/r', reply.sequence(reply.status(503), reply.json({})));
+    faults.server.on('POST', '/r', reply.sequence(reply.status(503), reply.json({})));
     await failure((await client()).request({ method: 'POST', path: '/r', json: {} }));
-    server.on('POST', '/r', reply.sequence(reply.reset(), reply.json({})));
+    faults.server.on('POST', '/r', reply.sequence(reply.reset(), reply.json({})));
     await failure((await client()).request({ method: 'POST', path: '/r', json: {} }));
-    expect(server.requests).toHaveLength(2);
+    expect(faults.server.requests).toHaveLength(2);
   });
 
   it('retries a POST with an Idempotency-Key, sending the same key and body', async () => {
-    server.on('POST', '/r', reply.sequence(reply.reset(), reply.status(503), reply.json({ id: 'o1' }, 201)));
+    faults.server.on('POST', '/r', reply.sequence(reply.reset(), reply.status(503), reply.json({ id: 'o1' }, 201)));
     const http = await client();
     await expect(http.request({ method: 'POST', path: '/r', json: { a: 1 }, idempotencyKey: 'key-1' })).resolves.toEqual({ id: 'o1' });
-    expect(server.requests.map((r) => [r.headers['idempotency-key'], r.body])).toEqual([
+    expect(faults.server.requests.map((r) => [r.headers['idempotency-key'], r.body])).toEqual([
       ['key-1', '{"a":1}'],
       ['key-1', '{"a":1}'],
       ['key-1', '{"a":1}'],
@@ -110,17 +98,17 @@ describe('Retry-After', () => {
   it('waits at least as long as Retry-After asks', async () => {
     // HTTP dates have whole seconds; the injected clock puts "now" 150 ms before one.
     const at = Math.ceil(Date.now() / 1000) * 1000 + 1000;
-    server.on('GET', '/r', reply.sequence(reply.status(503, { 'retry-after': new Date(at).toUTCString() }), reply.json({})));
+    faults.server.on('GET', '/r', reply.sequence(reply.status(503, { 'retry-after': new Date(at).toUTCString() }), reply.json({})));
     await get(await client({}, { now: () => at - 150 }));
-    const [first, second] = server.requests;
+    const [first, second] = faults.server.requests;
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(140);
   });
 
   it('does not retry when Retry-After is longer than maxRetryAfterMs', async () => {
-    server.on('GET', '/r', reply.status(503, { 'retry-after': '5' }));
+    faults.server.on('GET', '/r', reply.status(503, { 'retry-after': '5' }));
     const started = Date.now();
     const err = await failure(get(await client({ maxRetryAfterMs: 2000 })));
-    expect(server.requests).toHaveLength(1);
+    expect(faults.server.requests).toHaveLength(1);
     expect(err.details.retryAfterMs).toBe(5000);
     expect(Date.now() - started).toBeLessThan(200);
   });
@@ -128,57 +116,57 @@ describe('Retry-After', () => {
 
 describe('deadline and cancellation', () => {
   it('does not retry when the wait would not fit in the deadline', async () => {
-    server.on('GET', '/r', reply.status(503, { 'retry-after': '1' }));
+    faults.server.on('GET', '/r', reply.status(503, { 'retry-after': '1' }));
     const started = Date.now();
     await failure(get(await client(), { deadline: Date.now() + 300 }));
-    expect(server.requests).toHaveLength(1);
+    expect(faults.server.requests).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(200);
   });
 
   it('bounds all attempts together by the deadline', async () => {
-    server.on('GET', '/r', reply.hang());
+    faults.server.on('GET', '/r', reply.hang());
     const started = Date.now();
     const err = await failure(get(await client({ maxRetries: 10 }, { timeoutMs: 100 }), { deadline: Date.now() + 250 }));
     const took = Date.now() - started;
     expect(err.failure).toBe('unavailable');
     expect(took).toBeLessThan(400);
-    expect(server.requests.length).toBeLessThanOrEqual(3);
+    expect(faults.server.requests.length).toBeLessThanOrEqual(3);
   });
 
   it('does not retry once the caller has aborted', async () => {
     const controller = new AbortController();
-    server.on('GET', '/r', (req, res, n) => {
+    faults.server.on('GET', '/r', (req, res, n) => {
       controller.abort();
       return reply.status(503)(req, res, n);
     });
     await failure(get(await client(), { signal: controller.signal }));
-    expect(server.requests).toHaveLength(1);
+    expect(faults.server.requests).toHaveLength(1);
   });
 });
 
 describe('timeoutMs bounds the whole call', () => {
   it('a hung service costs at most timeoutMs: a timed-out attempt is not retried', async () => {
-    server.on('GET', '/r', reply.hang());
+    faults.server.on('GET', '/r', reply.hang());
     const started = Date.now();
     const err = await failure(get(await client({ maxRetries: 3 }, { timeoutMs: 150 })));
     const took = Date.now() - started;
     expect([err.failure, err.details.retryable]).toEqual(['unavailable', true]);
     expect(took).toBeGreaterThanOrEqual(140);
     expect(took).toBeLessThan(300);
-    expect(server.requests).toHaveLength(1);
+    expect(faults.server.requests).toHaveLength(1);
   });
 
   it('retries stop when the call’s time is used up', async () => {
-    server.on('GET', '/r', reply.slow(60, reply.status(503)));
+    faults.server.on('GET', '/r', reply.slow(60, reply.status(503)));
     const started = Date.now();
     await failure(get(await client({ maxRetries: 10 }, { timeoutMs: 250 })));
     expect(Date.now() - started).toBeLessThan(400);
-    expect(server.requests.length).toBeGreaterThanOrEqual(2);
-    expect(server.requests.length).toBeLessThanOrEqual(4);
+    expect(faults.server.requests.length).toBeGreaterThanOrEqual(2);
+    expect(faults.server.requests.length).toBeLessThanOrEqual(4);
   });
 
   it('an attemptTimeoutMs above timeoutMs changes nothing', async () => {
-    server.on('GET', '/r', reply.hang());
+    faults.server.on('GET', '/r', reply.hang());
     const started = Date.now();
     await failure(get(await client({}, { timeoutMs: 150, attemptTimeoutMs: 5000 })));
     expect(Date.now() - started).toBeLessThan(300);
@@ -187,50 +175,50 @@ describe('timeoutMs bounds the whole call', () => {
 
 describe('circuit breaker', () => {
   it('opens after consecutive failures, fails fast, and closes after a good probe', async () => {
-    server.on('GET', '/r', reply.status(500));
+    faults.server.on('GET', '/r', reply.status(500));
     const http = await client({ maxRetries: 0, breakAfterFailures: 3, halfOpenAfterMs: 100 });
     for (let i = 0; i < 3; i++) await failure(get(http));
-    expect(server.requests).toHaveLength(3);
+    expect(faults.server.requests).toHaveLength(3);
     expect(http.circuit).toBe('open');
 
     const started = Date.now();
     const fast = await failure(get(http));
     expect(Date.now() - started).toBeLessThan(50);
-    expect(server.requests).toHaveLength(3);
+    expect(faults.server.requests).toHaveLength(3);
     expect([fast.failure, fast.details.retryable, fast.details.status]).toEqual(['unavailable', true, undefined]);
     expect(logs.lines.some((l) => l.level === 40 && l.service === 'reviews' && String(l.msg).includes('circuit opened'))).toBe(true);
 
-    server.on('GET', '/r', reply.json({ ok: true }));
+    faults.server.on('GET', '/r', reply.json({ ok: true }));
     await sleep(120);
     await expect(get(http)).resolves.toEqual({ ok: true });
     expect(http.circuit).toBe('closed');
-    expect(server.requests).toHaveLength(4);
+    expect(faults.server.requests).toHaveLength(4);
   });
 
   it('opens again when the half-open probe fails', async () => {
-    server.on('GET', '/r', reply.status(500));
+    faults.server.on('GET', '/r', reply.status(500));
     const http = await client({ maxRetries: 0, breakAfterFailures: 2, halfOpenAfterMs: 80 });
     await failure(get(http));
     await failure(get(http));
     await sleep(100);
     await failure(get(http)); // the probe
-    expect(server.requests).toHaveLength(3);
+    expect(faults.server.requests).toHaveLength(3);
     expect(http.circuit).toBe('open');
     await failure(get(http));
-    expect(server.requests).toHaveLength(3);
+    expect(faults.server.requests).toHaveLength(3);
   });
 
   it('ends retries as soon as the circuit opens', async () => {
-    server.on('GET', '/r', reply.status(500));
+    faults.server.on('GET', '/r', reply.status(500));
     const http = await client({ maxRetries: 5, breakAfterFailures: 2 });
     const err = await failure(get(http));
-    expect(server.requests).toHaveLength(2);
+    expect(faults.server.requests).toHaveLength(2);
     expect(err.details.retryable).toBe(true);
   });
 
   it("does not count the user's mistakes or our cancellations as failures", async () => {
-    server.on('GET', '/r', reply.error(404, 'NOT_FOUND', 'no'));
-    server.on('POST', '/r', reply.error(422, 'INVALID', 'no'));
+    faults.server.on('GET', '/r', reply.error(404, 'NOT_FOUND', 'no'));
+    faults.server.on('POST', '/r', reply.error(422, 'INVALID', 'no'));
     const http = await client({ maxRetries: 0, breakAfterFailures: 2 });
     for (let i = 0; i < 5; i++) {
       await failure(get(http));
@@ -239,7 +227,7 @@ describe('circuit breaker', () => {
     await failure(get(http, { signal: AbortSignal.abort() }));
     await failure(get(http, { signal: AbortSignal.abort() }));
     expect(http.circuit).toBe('closed');
-    expect(server.requests).toHaveLength(10);
+    expect(faults.server.requests).toHaveLength(10);
   });
 
   it("does not retry or count the credential's own failures (the IdP, not the service)", async () => {
@@ -256,12 +244,12 @@ describe('circuit breaker', () => {
     for (let i = 0; i < 3; i++) await expect(get(http)).rejects.toBeInstanceOf(IdpUnavailable);
     expect(headerCalls).toBe(3);
     expect(http.circuit).toBe('closed');
-    expect(server.requests).toHaveLength(0);
+    expect(faults.server.requests).toHaveLength(0);
   });
 
   it('is per service: one failing service does not open another one’s circuit', async () => {
-    server.on('GET', '/r', reply.status(500));
-    server.on('GET', '/ok', reply.json({}));
+    faults.server.on('GET', '/r', reply.status(500));
+    faults.server.on('GET', '/ok', reply.json({}));
     const failing = await client({ maxRetries: 0, breakAfterFailures: 1 });
     const healthy = await client({ maxRetries: 0, breakAfterFailures: 1 });
     await failure(get(failing));
@@ -274,7 +262,7 @@ describe('bulkhead', () => {
   it('caps calls in flight and rejects beyond the queue at once', async () => {
     let inFlight = 0;
     let maxInFlight = 0;
-    server.on('GET', '/r', async (req, res, n) => {
+    faults.server.on('GET', '/r', async (req, res, n) => {
       maxInFlight = Math.max(maxInFlight, ++inFlight);
       await sleep(80);
       inFlight--;
@@ -287,7 +275,7 @@ describe('bulkhead', () => {
     expect((rejected[0]!.reason as DownstreamError).message).toBe('The reviews service is busy');
     expect((rejected[0]!.reason as DownstreamError).details.retryable).toBe(true);
     expect(maxInFlight).toBe(2);
-    expect(server.requests).toHaveLength(3);
+    expect(faults.server.requests).toHaveLength(3);
     expect(http.circuit).toBe('closed');
   });
 });

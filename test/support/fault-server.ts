@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from 'node:net';
 import type { DownstreamError } from '../../src/downstream/errors.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
+import { afterAll, afterEach, beforeAll } from '@jest/globals';
 
 /**
  * A recording HTTP server on 127.0.0.1 (port 0) that each test scripts per route:
@@ -247,4 +248,42 @@ export function failure(call: Promise<unknown>): Promise<DownstreamError> {
     },
     (err: unknown) => err as DownstreamError,
   );
+}
+
+/** What a suite gets from `useFaultServer`. */
+export interface FaultServerFixture {
+  /** The suite's server (set before the first test). */
+  readonly server: FaultServer;
+  /** Closes `client` after the current test; returns it. */
+  track<T extends { close(): Promise<void> }>(client: T): T;
+}
+
+/**
+ * One fault server for the whole suite: started before the first test, its routes and
+ * recordings reset after each test (and the clients the test tracked closed), closed at
+ * the end.
+ */
+export function useFaultServer(): FaultServerFixture {
+  let server: FaultServer | undefined;
+  const open: Array<{ close(): Promise<void> }> = [];
+  beforeAll(async () => {
+    server = await FaultServer.start();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close()));
+    server?.reset();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('the fault server starts in beforeAll');
+      return server;
+    },
+    track(client) {
+      open.push(client);
+      return client;
+    },
+  };
 }
