@@ -1,6 +1,6 @@
 import { createClient, type RedisClientType } from 'redis';
 import { createApp } from './app.js';
-import { ConfigError, type Config, DEMO, loadConfigFromProcess, type ServiceName } from './config/index.js';
+import { ConfigError, type Config, DEMO, loadConfigFromProcess, SERVICE_NAMES, type ServiceName } from './config/index.js';
 import { createDevIdp } from './demo/dev-idp.js';
 import { startDemoServices } from './demo/index.js';
 import { createLogger } from './observability/logger.js';
@@ -77,9 +77,10 @@ async function main(): Promise<void> {
     resourceServer = idp.resourceServer;
   }
 
-  const urls = { ...Object.fromEntries(
-    (Object.keys(config.downstream) as ServiceName[]).map((name) => [name, config.downstream[name].url]),
-  ) } as Record<ServiceName, string | undefined>;
+  const urls = Object.fromEntries(SERVICE_NAMES.map((name) => [name, config.downstream[name].url])) as Record<
+    ServiceName,
+    string | undefined
+  >;
   if (config.demo.services.length > 0) {
     if (!resourceServer) {
       logger.warn('the demo reviews service validates tokens with the embedded dev IdP only; set REVIEWS_URL with a real OIDC_ISSUER');
