@@ -14,6 +14,10 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY schema ./schema
+# The trusted-documents manifest GRAPHQL_TRUSTED_DOCUMENTS=enforce (the production
+# default) reads; dist/config resolves it as ../../client/generated/. Mount a newer one
+# over it (or set GRAPHQL_TRUSTED_DOCUMENTS_FILE) to ship operations without a rebuild.
+COPY client/generated/persisted-documents.json ./client/generated/persisted-documents.json
 COPY package.json ./
 USER node
 EXPOSE 4000
