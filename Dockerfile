@@ -14,6 +14,11 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY schema ./schema
+# The trusted-documents manifest GRAPHQL_TRUSTED_DOCUMENTS=enforce (the production
+# default) reads; dist/config resolves it as ../../client/generated/. To ship operations
+# without a rebuild, mount a directory and point GRAPHQL_TRUSTED_DOCUMENTS_FILE into it
+# (a single-file bind mount keeps the old inode and would never see a replacement).
+COPY client/generated/persisted-documents.json ./client/generated/persisted-documents.json
 COPY package.json ./
 USER node
 EXPOSE 4000

@@ -1,8 +1,16 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { addTypenameSelectionDocumentTransform } from '@graphql-codegen/client-preset';
+import { trustedDocumentsPreset } from './client/codegen/trusted-documents-preset.js';
 
 /**
  * Server: resolver signatures typed against the downstream DTOs (mappers), so a
  * resolver is written only where the GraphQL shape differs from the REST shape.
+ *
+ * Clients: from the operations in client/operations, typed documents for Apollo Client
+ * (and any TypedDocumentNode client), the trusted-documents manifest the BFF enforces
+ * (`persisted-documents.json`) and the same list for Apollo's mobile and web clients
+ * (`persisted-query-manifest.json`).
+ *
  * `npm test` runs this with `--check`: stale generated files fail the suite.
  */
 const config: CodegenConfig = {
@@ -32,6 +40,23 @@ const config: CodegenConfig = {
           Money: '../models.js#MoneyModel',
           ProductConnection: '../models.js#ProductConnectionModel',
         },
+      },
+    },
+    'client/generated/': {
+      documents: 'client/operations/**/*.graphql',
+      preset: trustedDocumentsPreset,
+      presetConfig: {
+        // Apollo Client 4 reads whole results; masking would need its own fragment API.
+        fragmentMasking: false,
+        persistedDocuments: true,
+      },
+      // Apollo Client's cache adds __typename to every selection set it sends, and needs it
+      // in every result to normalise objects: the listed documents carry it too.
+      documentTransforms: [addTypenameSelectionDocumentTransform],
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { DateTime: 'string', ID: 'string' },
       },
     },
   },

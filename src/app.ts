@@ -21,6 +21,7 @@ import type { GraphQLContext } from './graphql/context.js';
 import { createLoaders } from './graphql/loaders/index.js';
 import { createSchema } from './graphql/schema.js';
 import { createGraphQLServer } from './graphql/server.js';
+import { openTrustedDocumentStore, trustedDocumentsMiddleware } from './graphql/trusted-documents/index.js';
 import { healthRoutes } from './observability/health.js';
 import { createMetrics, metricsEndpoint, metricsMiddleware } from './observability/metrics.js';
 import { requestId } from './observability/request-id.js';
@@ -83,6 +84,9 @@ const GRAPHQL_BODY_LIMIT = '100kb';
 export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const { logger, secrets } = deps;
   const now = deps.now ?? Date.now;
+  // First, before anything that would need closing: under enforce, an unusable manifest
+  // stops start-up here with an error naming the file.
+  const trustedDocuments = openTrustedDocumentStore({ ...config.trustedDocuments, logger, production: config.production });
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.server.trustProxyHops);
@@ -176,6 +180,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   app.use(
     '/graphql',
     express.json({ limit: GRAPHQL_BODY_LIMIT }),
+    // Before Apollo: a refused document is never parsed, and an id becomes its listed text.
+    trustedDocumentsMiddleware({ store: trustedDocuments, mode: config.trustedDocuments.mode, logger }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> => {
         const requestId = res.locals.requestId as string;
@@ -209,6 +215,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     close: async () => {
       await apollo.stop();
       await clients.close();
+      trustedDocuments.close();
     },
   };
 }

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEMO } from './demo-defaults.js';
 import { commaList, type Env, httpUrl, optionalString, originOf, positiveInt } from './env-helpers.js';
@@ -10,6 +12,18 @@ export { describeSecretRef, type SecretRef } from './secrets.js';
 
 export const SERVICE_NAMES = ['catalog', 'orders', 'reviews', 'payments'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export const TRUSTED_DOCUMENTS_MODES = ['enforce', 'log', 'off'] as const;
+export type TrustedDocumentsMode = (typeof TRUSTED_DOCUMENTS_MODES)[number];
+
+/**
+ * The manifest `npm run codegen` writes. Resolved from this module, not the working
+ * directory: src/config/ (tsx) and dist/config/ (the build) both sit two levels below
+ * the project root, where the production image keeps client/generated/ too.
+ */
+export const DEFAULT_TRUSTED_DOCUMENTS_FILE = fileURLToPath(
+  new URL('../../client/generated/persisted-documents.json', import.meta.url),
+);
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -101,6 +115,17 @@ export interface Config {
      */
     readonly requestBudgetMs: number;
   };
+  /** Which operations may run (contracts/clients.md, "Trusted documents"). */
+  readonly trustedDocuments: {
+    /**
+     * `enforce`: only documents in the manifest run; `log`: every document runs and the
+     * unlisted ones are logged; `off`: listed ids are resolved, nothing else is checked.
+     * Default `enforce` in production, `log` elsewhere.
+     */
+    readonly mode: TrustedDocumentsMode;
+    /** Absolute path of the manifest, re-read when it changes. Default `DEFAULT_TRUSTED_DOCUMENTS_FILE`. */
+    readonly file: string;
+  };
   /** Which zero-config stand-ins are in use; each is announced by one warning line. */
   readonly demo: {
     readonly services: readonly ServiceName[];
@@ -179,6 +204,10 @@ const baseSchema = z.object({
   REVIEWS_SCOPE: optionalString.transform((v) => v ?? 'reviews:read'),
   GRAPHQL_INTROSPECTION: optionalString,
   GRAPHQL_SANDBOX: optionalString,
+  GRAPHQL_TRUSTED_DOCUMENTS: optionalString.pipe(
+    z.enum(TRUSTED_DOCUMENTS_MODES, { message: 'must be enforce, log or off' }).optional(),
+  ),
+  GRAPHQL_TRUSTED_DOCUMENTS_FILE: optionalString,
 });
 
 /** A whole number of at least 0 given as text, with a default; `zero` says what 0 means. */
@@ -361,6 +390,10 @@ export function loadConfig(env: Env): Config {
     },
     responseCache: { maxEntries: s.DOWNSTREAM_CACHE_MAX_ENTRIES ?? 1000 },
     graphql: { introspection: intro.data!, sandbox: sandbox.data!, requestBudgetMs: s.GRAPHQL_REQUEST_BUDGET_MS },
+    trustedDocuments: {
+      mode: s.GRAPHQL_TRUSTED_DOCUMENTS ?? (production ? 'enforce' : 'log'),
+      file: s.GRAPHQL_TRUSTED_DOCUMENTS_FILE ? resolve(s.GRAPHQL_TRUSTED_DOCUMENTS_FILE) : DEFAULT_TRUSTED_DOCUMENTS_FILE,
+    },
     demo: {
       services: demoServices,
       idp: s.OIDC_ISSUER === undefined,

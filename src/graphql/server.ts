@@ -22,6 +22,10 @@ export function createGraphQLServer({ schema, config }: GraphQLServerOptions): A
   return new ApolloServer<GraphQLContext>({
     schema,
     csrfPrevention: true,
+    // Automatic persisted queries would let any request add a document to a cache that
+    // later runs it by hash. Ids are resolved from the trusted-documents manifest
+    // instead, before Apollo (see trusted-documents/), in every mode.
+    persistedQueries: false,
     introspection: config.graphql.introspection,
     includeStacktraceInErrorResponses: false,
     // main.ts owns shutdown (drain HTTP, then stop Apollo, then close pools); Apollo's

@@ -6,6 +6,7 @@ import { staticSecret } from './static-secret.js';
 export { fileSecret } from './file-secret.js';
 export { type SecretSource, secretList } from './secret-source.js';
 export { staticSecret } from './static-secret.js';
+export { type WatchedFile, watchFile, type WatchFileOptions } from './watched-file.js';
 
 /**
  * Turns a config reference into a live source. A secrets manager would be one more

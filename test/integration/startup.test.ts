@@ -75,4 +75,11 @@ describe('npm start', () => {
     expect(await exited).toBe(1);
     expect(out()).toContain('catalogApiKey');
   });
+
+  it('refuses to start when trusted documents are enforced and the manifest cannot be read, naming it', async () => {
+    const { out, exited } = start({ GRAPHQL_TRUSTED_DOCUMENTS: 'enforce', GRAPHQL_TRUSTED_DOCUMENTS_FILE: '/nonexistent/manifest.json' });
+    expect(await exited).toBe(1);
+    expect(out()).toContain('trusted documents manifest /nonexistent/manifest.json cannot be read');
+    expect(out()).not.toContain('shop BFF listening');
+  });
 });

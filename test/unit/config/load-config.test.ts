@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, DEMO, loadConfig } from '../../../src/config/index.js';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, DEFAULT_TRUSTED_DOCUMENTS_FILE, DEMO, loadConfig } from '../../../src/config/index.js';
 
 const PRODUCTION = {
   NODE_ENV: 'production',
@@ -217,5 +219,32 @@ describe('session cookie name', () => {
     expect(problemsOf({ SESSION_COOKIE_NAME: '__Host-sid' })[0]).toContain('SESSION_COOKIE_NAME');
     expect(problemsOf({ SESSION_COOKIE_NAME: '__Secure-sid', PUBLIC_URL: 'https://x.example' })[0]).toContain('SESSION_COOKIE_NAME');
     expect(problemsOf({ SESSION_COOKIE_NAME: 'sid; Domain=evil.example' })[0]).toContain('SESSION_COOKIE_NAME');
+  });
+});
+
+describe('trusted documents', () => {
+  it('are logged, not enforced, outside production, from the manifest codegen writes', () => {
+    const { trustedDocuments } = loadConfig({});
+    expect(trustedDocuments).toEqual({ mode: 'log', file: DEFAULT_TRUSTED_DOCUMENTS_FILE });
+    // Resolved from the module, not the working directory, and present in the project.
+    expect(DEFAULT_TRUSTED_DOCUMENTS_FILE).toBe(resolve('client/generated/persisted-documents.json'));
+    expect(existsSync(DEFAULT_TRUSTED_DOCUMENTS_FILE)).toBe(true);
+  });
+
+  it('are enforced by default in production', () => {
+    expect(loadConfig(PRODUCTION).trustedDocuments.mode).toBe('enforce');
+  });
+
+  it('take GRAPHQL_TRUSTED_DOCUMENTS and an absolute GRAPHQL_TRUSTED_DOCUMENTS_FILE', () => {
+    const config = loadConfig({ ...PRODUCTION, GRAPHQL_TRUSTED_DOCUMENTS: 'log', GRAPHQL_TRUSTED_DOCUMENTS_FILE: 'ops/manifest.json' });
+    expect(config.trustedDocuments).toEqual({ mode: 'log', file: resolve('ops/manifest.json') });
+    expect(loadConfig({ GRAPHQL_TRUSTED_DOCUMENTS: 'off' }).trustedDocuments.mode).toBe('off');
+  });
+
+  it('refuse an unknown mode with the other problems', () => {
+    const problems = problemsOf({ GRAPHQL_TRUSTED_DOCUMENTS: 'strict', PORT: 'x' });
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^GRAPHQL_TRUSTED_DOCUMENTS: must be enforce, log or off/), expect.stringContaining('PORT')]),
+    );
   });
 });
