@@ -2,11 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { DEMO } from './demo-defaults.js';
 import { commaList, type Env, httpUrl, optionalString, originOf, positiveInt } from './env-helpers.js';
+import { type MetricsConfig, readMetrics, readServerTimeouts, type ServerTimeoutsConfig } from './http-server.js';
+import { type RateLimitConfig, readRateLimits } from './rate-limits.js';
 import { readSecretRef, type SecretRef } from './secrets.js';
 
 export { DEMO } from './demo-defaults.js';
 export type { Env } from './env-helpers.js';
 export { describeSecretRef, type SecretRef } from './secrets.js';
+export type { MetricsConfig, RateLimitConfig, ServerTimeoutsConfig };
 
 export const SERVICE_NAMES = ['catalog', 'orders', 'reviews', 'payments'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -101,6 +104,12 @@ export interface Config {
      */
     readonly requestBudgetMs: number;
   };
+  /** Requests per minute per session, per anonymous client and per sign-in client (see rate-limits.ts). */
+  readonly rateLimits: RateLimitConfig;
+  /** How long the HTTP server waits for slow clients (see http-server.ts). */
+  readonly serverTimeouts: ServerTimeoutsConfig;
+  /** Who may read `/metrics`, and on which port (see http-server.ts). */
+  readonly metrics: MetricsConfig;
   /** Which zero-config stand-ins are in use; each is announced by one warning line. */
   readonly demo: {
     readonly services: readonly ServiceName[];
@@ -223,6 +232,9 @@ export function loadConfig(env: Env): Config {
   };
 
   const resilience = readResilience(env, problems);
+  const rateLimits = readRateLimits(env, problems);
+  const serverTimeouts = readServerTimeouts(env, problems);
+  const metrics = readMetrics(env, problems, { production, port: parsed.data?.PORT ?? 4000 });
   if (!parsed.success) throw new ConfigError(problems);
   const s = parsed.data;
   const warnings: string[] = [];
@@ -361,6 +373,9 @@ export function loadConfig(env: Env): Config {
     },
     responseCache: { maxEntries: s.DOWNSTREAM_CACHE_MAX_ENTRIES ?? 1000 },
     graphql: { introspection: intro.data!, sandbox: sandbox.data!, requestBudgetMs: s.GRAPHQL_REQUEST_BUDGET_MS },
+    rateLimits,
+    serverTimeouts,
+    metrics,
     demo: {
       services: demoServices,
       idp: s.OIDC_ISSUER === undefined,
