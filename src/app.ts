@@ -248,7 +248,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
  * interval here is a tenth of the headers timeout, at most one second.
  */
 export function createHttpServer(app: Express, t: Config['serverTimeouts']): Server {
-  const server = createServer(
+  return createServer(
     {
       headersTimeout: t.headersTimeoutMs,
       requestTimeout: t.requestTimeoutMs,
@@ -257,7 +257,6 @@ export function createHttpServer(app: Express, t: Config['serverTimeouts']): Ser
     },
     app,
   );
-  return server;
 }
 
 /**
