@@ -1,6 +1,6 @@
+import type { Server } from 'node:http';
 import { createClient, type RedisClientType } from 'redis';
-import { createServer, type Server } from 'node:http';
-import { type AppSecrets, createApp } from './app.js';
+import { type AppSecrets, createApp, createHttpServer } from './app.js';
 import { ConfigError, type Config, DEMO, loadConfigFromProcess, SERVICE_NAMES, type ServiceName } from './config/index.js';
 import { createDevIdp } from './demo/dev-idp.js';
 import { startDemoServices } from './demo/index.js';
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   // Only /metrics, for a scraper on the internal network; never published like PORT.
   let metricsServer: Server | undefined;
   if (config.metrics.port !== undefined) {
-    metricsServer = createServer(bff.metricsApp);
+    metricsServer = createHttpServer(bff.metricsApp, config.serverTimeouts);
     metricsServer.listen(config.metrics.port, config.server.host, () => {
       logger.info({ host: config.server.host, port: config.metrics.port }, 'metrics listening');
     });
@@ -137,6 +137,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
     force.unref();
     metricsServer?.close();
+    metricsServer?.closeIdleConnections();
     bff.httpServer.close(async () => {
       await bff.close();
       for (const cleanup of cleanups.reverse()) await cleanup();
