@@ -202,7 +202,8 @@ describe('main.ts with METRICS_PORT', () => {
     proc.stdout!.on('data', (d) => (out += d));
     proc.stderr!.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-    for (const until = Date.now() + 20_000; !(out.includes('shop BFF listening') && out.includes('metrics listening')); ) {
+    // Generous: tsx compiles the app on start, slow on a loaded machine.
+    for (const until = Date.now() + 45_000; !(out.includes('shop BFF listening') && out.includes('metrics listening')); ) {
       if (Date.now() > until) throw new Error(`did not start:\n${out}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -212,5 +213,5 @@ describe('main.ts with METRICS_PORT', () => {
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).not.toContain(TOKEN);
-  });
+  }, 60_000);
 });
