@@ -17,6 +17,7 @@ import {
 import { originGuard } from './auth/origin-guard.js';
 import type { Config, ServiceName } from './config/index.js';
 import { createDownstreamClients, type DownstreamClients } from './downstream/index.js';
+import { createRateLimits } from './limits/rate-limits.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { createLoaders } from './graphql/loaders/index.js';
 import { createSchema } from './graphql/schema.js';
@@ -24,6 +25,7 @@ import { createGraphQLServer } from './graphql/server.js';
 import { openTrustedDocumentStore, trustedDocumentsMiddleware } from './graphql/trusted-documents/index.js';
 import { healthRoutes } from './observability/health.js';
 import { createMetrics, metricsEndpoint, metricsMiddleware } from './observability/metrics.js';
+import { publicMetricsAccess } from './observability/metrics-access.js';
 import { requestId } from './observability/request-id.js';
 import type { SecretSource } from './secrets/index.js';
 import {
@@ -43,6 +45,8 @@ export interface AppSecrets {
   readonly sessionEncryptionKey: SecretSource;
   readonly catalogApiKey: SecretSource;
   readonly paymentsSecretKey: SecretSource;
+  /** `METRICS_TOKEN`, when configured: required for `/metrics` on the public port. */
+  readonly metricsToken?: SecretSource;
 }
 
 export interface AppDeps {
@@ -61,12 +65,16 @@ export interface AppDeps {
   };
   /** Clock of sessions and tokens (timeouts, token expiry), epoch milliseconds. Default `Date.now`. */
   readonly now?: () => number;
+  /** Window of the rate limits in seconds; tests shorten it to see a limit reset. Default `60`. */
+  readonly rateLimitWindowS?: number;
 }
 
 export interface App {
   readonly app: Express;
   /** Created, never listening: main.ts (or a test) calls `listen`. */
   readonly httpServer: Server;
+  /** Serves only `GET /metrics`, unauthenticated: for the `METRICS_PORT` listener on the internal network. */
+  readonly metricsApp: Express;
   readonly oidc: OidcClient;
   readonly clients: DownstreamClients;
   /** Stops Apollo and closes downstream pools; the caller closes the HTTP server first. */
@@ -137,7 +145,19 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       { name: 'identity-provider', check: () => oidc.ready() },
     ]),
   );
-  app.get('/metrics', metricsEndpoint(metrics));
+  if (config.metrics.token && !secrets.metricsToken) throw new Error('METRICS_TOKEN is configured but was not opened');
+  app.get('/metrics', publicMetricsAccess({ production: config.production, token: secrets.metricsToken }), metricsEndpoint(metrics));
+
+  // Before the session middleware: a refused sign-in costs no session read, and nothing
+  // over a limit reaches the IdP. The API limit needs the session, so it comes after it.
+  const rateLimits = createRateLimits({
+    config: config.rateLimits,
+    redis: deps.redis,
+    logger,
+    onLimited: (limit) => metrics.rateLimited.inc({ limit }),
+    ...(deps.rateLimitWindowS ? { windowS: deps.rateLimitWindowS } : {}),
+  });
+  app.use(['/auth/login', '/auth/callback'], rateLimits.login);
 
   // Sessions, the sid/sub index, refresh locks and used logout tokens live in the shared
   // state: Redis, so every instance sees the same, or process memory for one instance.
@@ -164,6 +184,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       },
     }),
   );
+  app.use(['/graphql', '/auth/user'], rateLimits.api);
   app.use('/auth', createAuthRouter({ config, oidc, crypto, sessions, state, logger, now }));
 
   const clients = createDownstreamClients({
@@ -206,10 +227,17 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   });
   app.use(jsonErrorHandler(logger));
 
-  const httpServer = createServer(app);
+  const httpServer = createHttpServer(app, config.serverTimeouts);
+  const metricsApp = express();
+  metricsApp.disable('x-powered-by');
+  metricsApp.get('/metrics', metricsEndpoint(metrics));
+  metricsApp.use((_req, res) => {
+    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'Only /metrics is served here.' } });
+  });
   return {
     app,
     httpServer,
+    metricsApp,
     oidc,
     clients,
     close: async () => {
@@ -218,6 +246,24 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       trustedDocuments.close();
     },
   };
+}
+
+/**
+ * The HTTP server with the configured timeouts. Node checks the headers and request
+ * timeouts only every `connectionsCheckingInterval` (30 s by default), so a client that
+ * trickles its headers would keep its connection for up to 30 s past the timeout; the
+ * interval here is a tenth of the headers timeout, at most one second.
+ */
+export function createHttpServer(app: Express, t: Config['serverTimeouts']): Server {
+  return createServer(
+    {
+      headersTimeout: t.headersTimeoutMs,
+      requestTimeout: t.requestTimeoutMs,
+      keepAliveTimeout: t.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(t.headersTimeoutMs / 10))),
+    },
+    app,
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
+import type { Server } from 'node:http';
 import { createClient, type RedisClientType } from 'redis';
-import { createApp } from './app.js';
+import { type AppSecrets, createApp, createHttpServer } from './app.js';
 import { ConfigError, type Config, DEMO, loadConfigFromProcess, SERVICE_NAMES, type ServiceName } from './config/index.js';
 import { createDevIdp } from './demo/dev-idp.js';
 import { startDemoServices } from './demo/index.js';
@@ -27,16 +28,17 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.log.level });
   for (const warning of config.warnings) logger.warn(warning);
 
-  let secrets;
+  let secrets: AppSecrets;
   try {
+    const refs = {
+      oidcClientSecret: config.oidc.clientSecret,
+      sessionSecret: config.session.secret,
+      sessionEncryptionKey: config.session.encryptionKey,
+      catalogApiKey: config.downstream.catalog.apiKey,
+      paymentsSecretKey: config.downstream.payments.secretKey,
+    };
     secrets = openSecrets(
-      {
-        oidcClientSecret: config.oidc.clientSecret,
-        sessionSecret: config.session.secret,
-        sessionEncryptionKey: config.session.encryptionKey,
-        catalogApiKey: config.downstream.catalog.apiKey,
-        paymentsSecretKey: config.downstream.payments.secretKey,
-      },
+      config.metrics.token ? { ...refs, metricsToken: config.metrics.token } : refs,
       {
         onError: (err) => logger.error({ err: { message: err.message } }, 'secret file could not be re-read'),
         onChange: () => logger.info('a secret file changed; the new value is in use'),
@@ -118,6 +120,14 @@ async function main(): Promise<void> {
   bff.httpServer.listen(config.server.port, config.server.host, () => {
     logger.info({ url: publicUrl, host: config.server.host, port: config.server.port }, 'shop BFF listening');
   });
+  // Only /metrics, for a scraper on the internal network; never published like PORT.
+  let metricsServer: Server | undefined;
+  if (config.metrics.port !== undefined) {
+    metricsServer = createHttpServer(bff.metricsApp, config.serverTimeouts);
+    metricsServer.listen(config.metrics.port, config.server.host, () => {
+      logger.info({ host: config.server.host, port: config.metrics.port }, 'metrics listening');
+    });
+  }
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -126,10 +136,12 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'draining');
     const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
     force.unref();
+    metricsServer?.close();
+    metricsServer?.closeIdleConnections();
     bff.httpServer.close(async () => {
       await bff.close();
       for (const cleanup of cleanups.reverse()) await cleanup();
-      for (const s of Object.values(secrets)) s.close();
+      for (const s of Object.values(secrets)) s?.close();
       process.exit(0);
     });
     // Keep-alive connections with no request in flight would hold close() open.

@@ -84,6 +84,11 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
       .slice(-(MAX_PENDING_LOGINS - 1));
     pending.push({ state: login.state, nonce: login.nonce, codeVerifier: login.codeVerifier, returnTo, createdAt: t });
     req.session.pendingLogins = pending;
+    // A visitor who is not signed in gets a session only for the sign-in: it lives as
+    // long as the sign-in may take, not the idle timeout. The store's expiry follows the
+    // cookie's (sessionTtlSeconds), so an abandoned sign-in leaves nothing for longer;
+    // the callback then issues a fresh session with the normal lifetime.
+    if (!req.session.auth) req.session.cookie.maxAge = loginTimeoutMs;
     await saveSession(req);
     redirect(res, login.url);
   });

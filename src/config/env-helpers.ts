@@ -46,3 +46,15 @@ export const httpUrl = z
 
 /** A URL's origin (scheme://host[:port]), for Origin checks. */
 export const originOf = (url: string): string => new URL(url).origin;
+
+/** A whole number of at least 0 from `env[name]`, or `fallback` when unset (blank counts as unset). */
+export function wholeNumberSetting(env: Env, name: string, fallback: number, problems: string[], zero?: string): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  // Bounded so that a typo cannot overflow a timer or a Redis counter.
+  if (!/^\d{1,9}$/.test(raw)) {
+    problems.push(`${name}: must be a whole number${zero ? ` (${zero})` : ''}`);
+    return fallback;
+  }
+  return Number(raw);
+}

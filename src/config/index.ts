@@ -4,11 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEMO } from './demo-defaults.js';
 import { commaList, type Env, httpUrl, optionalString, originOf, positiveInt } from './env-helpers.js';
+import { type MetricsConfig, readMetrics, readServerTimeouts, type ServerTimeoutsConfig } from './http-server.js';
+import { type RateLimitConfig, readRateLimits } from './rate-limits.js';
 import { readSecretRef, type SecretRef } from './secrets.js';
 
 export { DEMO } from './demo-defaults.js';
 export type { Env } from './env-helpers.js';
 export { describeSecretRef, type SecretRef } from './secrets.js';
+export type { MetricsConfig, RateLimitConfig, ServerTimeoutsConfig };
 
 export const SERVICE_NAMES = ['catalog', 'orders', 'reviews', 'payments'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -126,6 +129,12 @@ export interface Config {
     /** Absolute path of the manifest, re-read when it changes. Default `DEFAULT_TRUSTED_DOCUMENTS_FILE`. */
     readonly file: string;
   };
+  /** Requests per minute per session, per anonymous client and per sign-in client (see rate-limits.ts). */
+  readonly rateLimits: RateLimitConfig;
+  /** How long the HTTP server waits for slow clients (see http-server.ts). */
+  readonly serverTimeouts: ServerTimeoutsConfig;
+  /** Who may read `/metrics`, and on which port (see http-server.ts). */
+  readonly metrics: MetricsConfig;
   /** Which zero-config stand-ins are in use; each is announced by one warning line. */
   readonly demo: {
     readonly services: readonly ServiceName[];
@@ -252,6 +261,9 @@ export function loadConfig(env: Env): Config {
   };
 
   const resilience = readResilience(env, problems);
+  const rateLimits = readRateLimits(env, problems);
+  const serverTimeouts = readServerTimeouts(env, problems);
+  const metrics = readMetrics(env, problems, { production, port: parsed.data?.PORT ?? 4000 });
   if (!parsed.success) throw new ConfigError(problems);
   const s = parsed.data;
   const warnings: string[] = [];
@@ -394,6 +406,9 @@ export function loadConfig(env: Env): Config {
       mode: s.GRAPHQL_TRUSTED_DOCUMENTS ?? (production ? 'enforce' : 'log'),
       file: s.GRAPHQL_TRUSTED_DOCUMENTS_FILE ? resolve(s.GRAPHQL_TRUSTED_DOCUMENTS_FILE) : DEFAULT_TRUSTED_DOCUMENTS_FILE,
     },
+    rateLimits,
+    serverTimeouts,
+    metrics,
     demo: {
       services: demoServices,
       idp: s.OIDC_ISSUER === undefined,

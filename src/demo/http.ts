@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
@@ -199,11 +199,7 @@ export function bearerToken(req: Request): string | undefined {
   return match ? match[1] : undefined;
 }
 
-/** Compares secrets in constant time (through digests, so lengths do not leak either). */
-export function secretEquals(given: string, expected: string): boolean {
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
+export { secretEquals } from '../secrets/secret-equals.js';
 
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 

@@ -1,9 +1,11 @@
 import type { RequestHandler } from 'express';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   readonly registry: Registry;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  /** Requests refused by a rate limit, by limit (`session`, `anonymous`, `login`). */
+  readonly rateLimited: Counter<'limit'>;
 }
 
 /**
@@ -20,7 +22,13 @@ export function createMetrics(): Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  return { registry, httpDuration };
+  const rateLimited = new Counter({
+    name: 'http_rate_limited_total',
+    help: 'Requests refused with 429 by a rate limit',
+    labelNames: ['limit'] as const,
+    registers: [registry],
+  });
+  return { registry, httpDuration, rateLimited };
 }
 
 /** Times each request; the route label is the mount point, never the raw URL (cardinality). */

@@ -4,6 +4,7 @@ import type { SecretSource } from './secret-source.js';
 import { staticSecret } from './static-secret.js';
 
 export { fileSecret } from './file-secret.js';
+export { secretEquals } from './secret-equals.js';
 export { type SecretSource, secretList } from './secret-source.js';
 export { staticSecret } from './static-secret.js';
 export { type WatchedFile, watchFile, type WatchFileOptions } from './watched-file.js';
@@ -27,13 +28,13 @@ export function openSecret(ref: SecretRef, opts: FileSecretOptions = {}): Secret
  * Opens several secrets at once and reports every one that cannot be read, so a
  * deployment with two bad mounts is fixed in one pass.
  */
-export function openSecrets<K extends string>(
-  refs: Record<K, SecretRef>,
+export function openSecrets<T extends Record<string, SecretRef>>(
+  refs: T,
   opts: FileSecretOptions = {},
-): Record<K, SecretSource> {
+): { [K in keyof T]: SecretSource } {
   const problems: string[] = [];
-  const out = {} as Record<K, SecretSource>;
-  for (const [name, ref] of Object.entries(refs) as Array<[K, SecretRef]>) {
+  const out = {} as Record<string, SecretSource>;
+  for (const [name, ref] of Object.entries(refs)) {
     try {
       out[name] = openSecret(ref, opts);
     } catch (err) {
@@ -44,7 +45,7 @@ export function openSecrets<K extends string>(
     for (const s of Object.values<SecretSource>(out)) s.close();
     throw new SecretsError(problems);
   }
-  return out;
+  return out as { [K in keyof T]: SecretSource };
 }
 
 export class SecretsError extends Error {

@@ -35,6 +35,8 @@ export interface StackOptions {
   readonly skipLeakCheck?: boolean;
   /** The private JWKs the dev IdP signs with (to forge or re-sign IdP tokens). Default: its own. */
   readonly idpSigningKeys?: JWK[];
+  /** The rate limits' window in seconds (to see a limit reset quickly). Default: the app's (60). */
+  readonly rateLimitWindowS?: number;
 }
 
 /** The BFF instances' clock for sessions and tokens: real time plus an offset tests move. */
@@ -186,6 +188,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       SESSION_SECRET,
       SESSION_ENCRYPTION_KEY,
       ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+      // Suites sign in from one loopback address many times a minute, far above the
+      // production default of 20; the rate-limit suite sets its own limits.
+      RATE_LIMIT_LOGIN_PER_MIN: '10000',
       ...opts.env,
     };
 
@@ -235,6 +240,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         issuer: config.oidc.issuer!,
         redis,
         now: clock.now,
+        ...(opts.rateLimitWindowS ? { rateLimitWindowS: opts.rateLimitWindowS } : {}),
       });
       await new Promise<void>((resolve, reject) => {
         app.httpServer.once('error', reject);

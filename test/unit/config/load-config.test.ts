@@ -248,3 +248,55 @@ describe('trusted documents', () => {
     );
   });
 });
+
+describe('rate limit, server timeout and metrics settings', () => {
+  it('default to the contract: 600 per session, 300 per anonymous client, 20 sign-ins per minute; Node timeouts that bite', () => {
+    const config = loadConfig({});
+    expect(config.rateLimits).toEqual({ sessionPerMin: 600, anonymousPerMin: 300, loginPerMin: 20 });
+    expect(config.serverTimeouts).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 });
+    expect(config.metrics).toEqual({ port: undefined, token: undefined });
+    expect(loadConfig(PRODUCTION).rateLimits).toEqual({ sessionPerMin: 600, anonymousPerMin: 300, loginPerMin: 20 });
+  });
+
+  it('takes each limit, 0 turning it off', () => {
+    const config = loadConfig({ RATE_LIMIT_SESSION_PER_MIN: '0', RATE_LIMIT_ANONYMOUS_PER_MIN: '50', RATE_LIMIT_LOGIN_PER_MIN: '5' });
+    expect(config.rateLimits).toEqual({ sessionPerMin: 0, anonymousPerMin: 50, loginPerMin: 5 });
+  });
+
+  it('names every bad setting at once: malformed limits, timeouts out of order, a clashing METRICS_PORT', () => {
+    const problems = problemsOf({
+      RATE_LIMIT_SESSION_PER_MIN: '-1',
+      RATE_LIMIT_ANONYMOUS_PER_MIN: 'lots',
+      RATE_LIMIT_LOGIN_PER_MIN: '1.5',
+      SERVER_HEADERS_TIMEOUT_MS: '40000',
+      SERVER_KEEP_ALIVE_TIMEOUT_MS: '60000',
+      PORT: '4000',
+      METRICS_PORT: '4000',
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('RATE_LIMIT_SESSION_PER_MIN'),
+        expect.stringContaining('RATE_LIMIT_ANONYMOUS_PER_MIN'),
+        expect.stringContaining('RATE_LIMIT_LOGIN_PER_MIN'),
+        'SERVER_HEADERS_TIMEOUT_MS must not exceed SERVER_REQUEST_TIMEOUT_MS',
+        'SERVER_KEEP_ALIVE_TIMEOUT_MS must be below SERVER_HEADERS_TIMEOUT_MS',
+        'METRICS_PORT must differ from PORT (it is a separate listener)',
+      ]),
+    );
+    expect(problemsOf({ SERVER_REQUEST_TIMEOUT_MS: '0', METRICS_PORT: '70000' })).toEqual(
+      expect.arrayContaining([expect.stringContaining('SERVER_REQUEST_TIMEOUT_MS: must be greater than 0'), expect.stringContaining('METRICS_PORT')]),
+    );
+  });
+
+  it('reads METRICS_TOKEN or METRICS_TOKEN_FILE, at least 32 characters in production, never echoed', () => {
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_TOKEN: 'short-is-fine-in-dev' }).metrics).toEqual({
+      port: 9464,
+      token: { kind: 'value', value: 'short-is-fine-in-dev' },
+    });
+    expect(loadConfig({ ...PRODUCTION, METRICS_TOKEN_FILE: '/run/secrets/metrics' }).metrics.token).toEqual({ kind: 'file', path: '/run/secrets/metrics' });
+    const problems = problemsOf({ ...PRODUCTION, METRICS_TOKEN: 'short-metrics-token' });
+    expect(problems).toEqual(['METRICS_TOKEN must be at least 32 characters']);
+    expect(problems.join()).not.toContain('short-metrics-token');
+    expect(problemsOf({ METRICS_TOKEN: 'a', METRICS_TOKEN_FILE: '/x' })).toEqual(['METRICS_TOKEN and METRICS_TOKEN_FILE are both set: give only one']);
+  });
+});

@@ -1,0 +1,30 @@
+import type { RequestHandler } from 'express';
+import { type SecretSource, secretEquals } from '../secrets/index.js';
+
+export interface MetricsAccessOptions {
+  readonly production: boolean;
+  /** `METRICS_TOKEN`, read on each request (a rotated file applies at once). Default: none. */
+  readonly token?: SecretSource;
+}
+
+/**
+ * Who may read `/metrics` on the public port (the HTTP contract): with a token, only
+ * `Authorization: Bearer <token>` (401 otherwise); without one, everyone outside
+ * production and no one in production, where the route does not exist (404, as for any
+ * unknown path). The token is compared in constant time and never logged or echoed.
+ * The `METRICS_PORT` listener does not go through this: it is for the internal network.
+ */
+export function publicMetricsAccess(opts: MetricsAccessOptions): RequestHandler {
+  const { token } = opts;
+  return (req, res, next) => {
+    if (!token) {
+      if (!opts.production) return next();
+      return void res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such endpoint.' } });
+    }
+    const given = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1];
+    const expected = token.current().trim();
+    if (given !== undefined && expected !== '' && secretEquals(given, expected)) return next();
+    res.set('WWW-Authenticate', 'Bearer realm="metrics"');
+    res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'Metrics need a valid bearer token.' } });
+  };
+}
