@@ -54,6 +54,18 @@ describe('transportError', () => {
     }
   });
 
+  it("maps a timeout of an attempt bounded by the request's deadline to a final error (not the service failing)", () => {
+    for (const e of [
+      transportError('catalog', coded('UND_ERR_HEADERS_TIMEOUT'), undefined, true),
+      transportError('catalog', new Error('aborted'), 'timeout', true),
+    ]) {
+      expect(e.message).toBe("The catalog service did not answer within the request's time");
+      expect(e.details.retryable).toBe(false);
+    }
+    // Within the request's deadline, a reset is still the service's.
+    expect(transportError('catalog', coded('ECONNRESET'), undefined, true).details.retryable).toBe(true);
+  });
+
   it('maps resets and refusals to retryable unavailable', () => {
     expect(transportError('orders', coded('ECONNRESET'), undefined).details.retryable).toBe(true);
     expect(transportError('orders', coded('UND_ERR_SOCKET'), undefined).details.retryable).toBe(true);
