@@ -11,7 +11,7 @@ export { LIST_SIZES, type ListSize } from './list-sizes.js';
 
 /**
  * The depth introspection may reach where it is on: the introspection queries of
- * Apollo Sandbox and GraphiQL (`getIntrospectionQuery()` with every option) nest 14
+ * Apollo Sandbox and GraphiQL (`getIntrospectionQuery()` with every option) nest 15
  * deep through `ofType`; the contract allows at most 20.
  */
 export const INTROSPECTION_MAX_DEPTH = 20;
