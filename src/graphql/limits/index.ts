@@ -4,6 +4,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { GraphQLError, type ParseOptions, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Config } from '../../config/index.js';
+import { CostCache } from './cost-cache.js';
 import { operationCost } from './cost.js';
 
 export { operationCost, type OperationCostOptions } from './cost.js';
@@ -82,13 +83,15 @@ function refused(message: string): GraphQLError {
  * execution. An error thrown there is answered with its `http.status`.
  */
 function costPlugin(maxCost: number): ApolloServerPlugin {
+  const cache = new CostCache();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, request, operationName }) {
           let cost: number | undefined;
           try {
-            cost = operationCost(schema, document, { variables: request.variables, operationName });
+            const { variables } = request;
+            cost = cache.cost(document, operationName, variables, () => operationCost(schema, document, { variables, operationName }));
           } catch (err) {
             // graphql-query-complexity's own bound on the nodes it visits (fragments
             // spread over and over): far past any cost we allow.
