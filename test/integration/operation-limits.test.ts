@@ -122,6 +122,17 @@ describe('GRAPHQL_MAX_COST (5000)', () => {
   });
 });
 
+describe('fragments spread over and over', () => {
+  it('are refused with 400 as over the cost before anything runs, not with a 500', async () => {
+    // Each fragment spreads the next twice: 2^16 product selections from a short document.
+    const levels = 16;
+    const fragments = Array.from({ length: levels }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`).join(' ');
+    const query = `{ ...F0 } ${fragments} fragment F${levels} on Query { product(id: "p1") { id name } }`;
+    // graphql-query-complexity stops counting at 10000 selections: far past the cost bound.
+    expectRefused(await stack.graphql(query), 'GRAPHQL_VALIDATION_FAILED', 'cost limit of 5000', 'GRAPHQL_MAX_COST');
+  });
+});
+
 describe('introspection (on outside production)', () => {
   it("runs the full introspection query of Sandbox and GraphiQL (every option)", async () => {
     const query = getIntrospectionQuery({

@@ -18,8 +18,13 @@ export { LIST_SIZES, type ListSize } from './list-sizes.js';
 export const INTROSPECTION_MAX_DEPTH = 20;
 
 export interface OperationLimitsOptions {
+  /** The bounds (`GRAPHQL_MAX_*`); the defaults are in `Config['operationLimits']`. */
   readonly limits: Config['operationLimits'];
-  /** Whether introspection is allowed: then `__schema` gets its own depth bound. */
+  /**
+   * Whether introspection is allowed: then `__schema` is bounded by
+   * `INTROSPECTION_MAX_DEPTH` instead of `GRAPHQL_MAX_DEPTH` (`__type` counts like any
+   * field). Without introspection Apollo refuses `__schema` outright.
+   */
   readonly introspection: boolean;
 }
 
