@@ -48,7 +48,7 @@ const report = (setting: string) => ({
   exposeLimits: true,
   onReject: [
     (ctx: ValidationContext | null, err: GraphQLError) =>
-      ctx?.reportError(new GraphQLError(`${err.message.replace(/^Syntax Error: /, '')} (${setting})`)),
+      ctx?.reportError(new GraphQLError(`${err.message.replace(/^Syntax Error: /, '').replace(/\.$/, '')} (${setting}).`)),
   ],
 });
 
