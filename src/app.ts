@@ -16,7 +16,7 @@ import {
 } from './auth/index.js';
 import { originGuard } from './auth/origin-guard.js';
 import type { Config, ServiceName } from './config/index.js';
-import { createDownstreamClients, type DownstreamClients } from './downstream/index.js';
+import { createDownstreamClients, DownstreamCallBudget, type DownstreamClients } from './downstream/index.js';
 import { createRateLimits } from './limits/rate-limits.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { createLoaders } from './graphql/loaders/index.js';
@@ -208,7 +208,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         const requestId = res.locals.requestId as string;
         const viewer = viewerFromRequest(req);
         const user = viewer ? createUserCredential(req, { crypto, config, logger, refresher, now }) : null;
-        const call = { requestId, deadline: Date.now() + config.graphql.requestBudgetMs };
+        const call = {
+          requestId,
+          deadline: Date.now() + config.graphql.requestBudgetMs,
+          callLimit: new DownstreamCallBudget(config.operationLimits.maxDownstreamCalls),
+        };
         return {
           requestId,
           logger: logger.child({ requestId }),

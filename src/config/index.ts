@@ -135,6 +135,28 @@ export interface Config {
   readonly serverTimeouts: ServerTimeoutsConfig;
   /** Who may read `/metrics`, and on which port (see http-server.ts). */
   readonly metrics: MetricsConfig;
+  /**
+   * Bounds every GraphQL operation is checked against before any resolver runs (see
+   * `src/graphql/limits`), and the downstream calls one request may make.
+   */
+  readonly operationLimits: {
+    /** Nesting depth of selections, fragments expanded (`GRAPHQL_MAX_DEPTH`). Default `10`. */
+    readonly maxDepth: number;
+    /** Aliases in one operation (`GRAPHQL_MAX_ALIASES`). Default `15`. */
+    readonly maxAliases: number;
+    /** Lexical tokens of the document (`GRAPHQL_MAX_TOKENS`). Default `2000`. */
+    readonly maxTokens: number;
+    /** Directives in one operation (`GRAPHQL_MAX_DIRECTIVES`). Default `50`. */
+    readonly maxDirectives: number;
+    /** Estimated cost (`GRAPHQL_MAX_COST`, see `operationCost`). Default `5000`. */
+    readonly maxCost: number;
+    /**
+     * Downstream calls one GraphQL request may make (`GRAPHQL_MAX_DOWNSTREAM_CALLS`);
+     * answers from the shared response cache are not calls. Always on (0 is refused).
+     * Default `50` (the dashboard makes 3).
+     */
+    readonly maxDownstreamCalls: number;
+  };
   /** Which zero-config stand-ins are in use; each is announced by one warning line. */
   readonly demo: {
     readonly services: readonly ServiceName[];
@@ -201,6 +223,13 @@ const baseSchema = z.object({
     z.string().regex(/^\d+$/, 'must be a whole number (0 turns the cache off)').transform(Number).optional(),
   ),
   GRAPHQL_REQUEST_BUDGET_MS: positiveInt(10000),
+  GRAPHQL_MAX_DEPTH: positiveInt(10),
+  GRAPHQL_MAX_ALIASES: positiveInt(15),
+  GRAPHQL_MAX_TOKENS: positiveInt(2000),
+  GRAPHQL_MAX_DIRECTIVES: positiveInt(50),
+  GRAPHQL_MAX_COST: positiveInt(5000),
+  // No "0 turns it off": every request's fan-out stays bounded.
+  GRAPHQL_MAX_DOWNSTREAM_CALLS: positiveInt(50),
   SECRET_ROTATION_WAIT_MS: wholeNumber(2000, '0 never waits'),
   SECRET_PREVIOUS_GRACE_MS: wholeNumber(300_000, '0 never falls back'),
   SESSION_COOKIE_NAME: optionalString.pipe(
@@ -409,6 +438,14 @@ export function loadConfig(env: Env): Config {
     rateLimits,
     serverTimeouts,
     metrics,
+    operationLimits: {
+      maxDepth: s.GRAPHQL_MAX_DEPTH,
+      maxAliases: s.GRAPHQL_MAX_ALIASES,
+      maxTokens: s.GRAPHQL_MAX_TOKENS,
+      maxDirectives: s.GRAPHQL_MAX_DIRECTIVES,
+      maxCost: s.GRAPHQL_MAX_COST,
+      maxDownstreamCalls: s.GRAPHQL_MAX_DOWNSTREAM_CALLS,
+    },
     demo: {
       services: demoServices,
       idp: s.OIDC_ISSUER === undefined,

@@ -23,6 +23,12 @@ export class DownstreamError extends Error {
       readonly status?: number;
       /** Whether trying again later may succeed (5xx, timeout, circuit open). */
       readonly retryable?: boolean;
+      /**
+       * The BFF's own limit ended the call (the request's deadline came first), not the
+       * service: never retried within this request and never counted by the breaker,
+       * although a client trying again later may well succeed (`retryable`).
+       */
+      readonly ownLimit?: boolean;
       /** For `bad_input`: the offending input field. */
       readonly field?: string;
       /**
@@ -36,5 +42,51 @@ export class DownstreamError extends Error {
   ) {
     super(message, { cause: details.cause });
     this.name = 'DownstreamError';
+  }
+}
+
+/**
+ * A downstream call the BFF did not make because the GraphQL request had already made
+ * as many as it may (`GRAPHQL_MAX_DOWNSTREAM_CALLS`). The request's own doing, not the
+ * service's: it is raised before the bulkhead and the breaker, so it never counts toward
+ * opening a circuit, and retrying the same operation would end the same way.
+ */
+export class DownstreamCallLimitError extends Error {
+  constructor(
+    /** The service the call was meant for. */
+    readonly service: ServiceName,
+    /** The bound that was reached. */
+    readonly limit: number,
+  ) {
+    super(`This request reached its limit of ${limit} downstream calls`);
+    this.name = 'DownstreamCallLimitError';
+  }
+}
+
+/**
+ * The downstream calls one GraphQL request may still make: one per request, created with
+ * its context and passed to every call (`CallOptions.callLimit`). A call answered by the
+ * shared response cache is not a call. Retries of one call (at most the service's
+ * `maxRetries`) count as that one call.
+ */
+export class DownstreamCallBudget {
+  private made = 0;
+
+  constructor(
+    /** Calls allowed; a positive whole number (`GRAPHQL_MAX_DOWNSTREAM_CALLS`). */
+    readonly limit: number,
+  ) {
+    if (!(Number.isInteger(limit) && limit > 0)) throw new RangeError('the downstream call limit must be a positive whole number');
+  }
+
+  /** Counts one call to `service`, or throws `DownstreamCallLimitError` when none is left. */
+  take(service: ServiceName): void {
+    if (this.made >= this.limit) throw new DownstreamCallLimitError(service, this.limit);
+    this.made += 1;
+  }
+
+  /** Calls made so far. */
+  get used(): number {
+    return this.made;
   }
 }

@@ -19,7 +19,7 @@ export {
   type SecretCredentialOptions,
   type SecretRotationOptions,
 } from './credentials.js';
-export { DownstreamError, type DownstreamFailure } from './errors.js';
+export { DownstreamCallBudget, DownstreamCallLimitError, DownstreamError, type DownstreamFailure } from './errors.js';
 export type { ClientOptions, HttpTuning } from './http/client-options.js';
 export { RESILIENCE_DEFAULTS, type CallBudget, type ResilienceOptions } from './http/resilience.js';
 export type { ResponseCacheOptions } from './http/response-cache.js';

@@ -17,7 +17,10 @@ export interface GraphQLContext {
   readonly viewer: ViewerModel | null;
   /** The user's access token for the orders service, or null without a session. */
   readonly user: Credential | null;
-  /** Passed to every downstream call: the request id and the request's deadline. */
+  /**
+   * Passed to every downstream call: the request id, the request's deadline and its
+   * budget of downstream calls (`GRAPHQL_MAX_DOWNSTREAM_CALLS`).
+   */
   readonly call: CallOptions;
   readonly loaders: Loaders;
   readonly services: DownstreamClients;

@@ -1,7 +1,7 @@
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AuthError } from '../auth/errors.js';
-import { DownstreamError } from '../downstream/errors.js';
+import { DownstreamCallLimitError, DownstreamError } from '../downstream/errors.js';
 
 /**
  * The public error codes of this API (`extensions.code`), as promised to frontends in
@@ -14,6 +14,8 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   NOT_FOUND: 'NOT_FOUND',
   DOWNSTREAM_UNAVAILABLE: 'DOWNSTREAM_UNAVAILABLE',
+  /** The request made as many downstream calls as one request may (`GRAPHQL_MAX_DOWNSTREAM_CALLS`). */
+  DOWNSTREAM_CALL_LIMIT: 'DOWNSTREAM_CALL_LIMIT',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -68,6 +70,55 @@ const DOWNSTREAM_MESSAGES: Record<string, string> = {
 };
 
 /**
+ * The parts of graphql-js's messages (validation, and the coercion of variables, which
+ * happens at execution and so escapes Apollo's `ApolloServerPluginDisableSuggestions`)
+ * that suggest names or describe the schema's input types, each with what is left once
+ * they are gone. The messages still say which variable, field or value is wrong.
+ */
+const SCHEMA_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
+  // didYouMean(): ' Did you mean "a", "b", or "c"?', also 'the enum value "X"', 'to use an inline fragment on "T"'.
+  [/ Did you mean [^?]*\?/g, ''],
+  // 'Field "x" is not defined by type "PlaceOrderInput".'
+  [/ is not defined by type "[^"]*"/g, ' is not defined'],
+  // 'Field "PlaceOrderInput.lines" of required type …' (validation of literals).
+  [/Field "[_A-Za-z][_0-9A-Za-z]*\.([_A-Za-z][_0-9A-Za-z]*)"/g, 'Field "$1"'],
+  // 'Field "lines" / Argument "first" / Variable "$input" of required type "[OrderLineInput!]!" was not provided.'
+  [/ of required type "[^"]*"/g, ''],
+  // 'Expected type "PlaceOrderInput" to be an object.'
+  [/Expected type "[^"]*" to be an object/g, 'Expected an object'],
+  // 'Expected value of type "OrderLineInput!", found null.'
+  [/Expected value of type "[^"]*", found/g, 'Unexpected value'],
+  // 'Value "X" does not exist in "OrderStatus" enum.'
+  [/ does not exist in "[^"]*" enum/g, ' is not one of the allowed values'],
+  // 'Variable "$x" of type "Int" used in position expecting type "PlaceOrderInput!".'
+  [/ of type "[^"]*" used in position expecting type "[^"]*"/g, ' is used where its type does not fit'],
+];
+
+/** `message` without suggested names and input type names (production). */
+export function withoutSchemaHints(message: string): string {
+  return SCHEMA_HINTS.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), message);
+}
+
+export interface FormatErrorOptions {
+  /**
+   * Production: messages never suggest names ("Did you mean …?") nor name input types,
+   * which would hand out the schema that disabled introspection hides. Codes, paths and
+   * the rest of each message stay. Default `false`.
+   */
+  readonly production?: boolean;
+}
+
+/** `formatError` for Apollo Server, with production's wording where `production` is set. */
+export function createFormatError({ production = false }: FormatErrorOptions = {}) {
+  if (!production) return formatError;
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const out = formatError(formatted, error);
+    const message = withoutSchemaHints(out.message);
+    return message === out.message ? out : { ...out, message };
+  };
+}
+
+/**
  * Turns what a resolver threw into the error a client sees. Expected errors keep their
  * code and safe message; everything else becomes INTERNAL_SERVER_ERROR with no
  * internals (the original is logged by the error-logging plugin).
@@ -101,6 +152,14 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
         };
     }
   }
+  if (original instanceof DownstreamCallLimitError) {
+    return {
+      ...base,
+      message: `This request reached its limit of ${original.limit} downstream calls (GRAPHQL_MAX_DOWNSTREAM_CALLS); ask for fewer fields or split the operation.`,
+      // Not retryable: the same operation would reach the same limit.
+      extensions: { code: ErrorCode.DOWNSTREAM_CALL_LIMIT, service: original.service, retryable: false },
+    };
+  }
   if (original instanceof AuthError) {
     if (original.code === 'UNAUTHENTICATED') {
       return { ...base, message: original.message, extensions: { code: ErrorCode.UNAUTHENTICATED } };
@@ -124,7 +183,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 /** Whether an error is one we expected (and so is not logged as a failure of ours). */
 export function isExpectedError(error: unknown): boolean {
   const original = unwrapResolverError(error);
-  if (original instanceof DownstreamError || original instanceof AuthError) return true;
+  if (original instanceof DownstreamError || original instanceof DownstreamCallLimitError || original instanceof AuthError) return true;
   if (original instanceof GraphQLError) {
     const code = original.extensions?.code;
     return typeof code === 'string' && PUBLIC_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR;

@@ -5,12 +5,13 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config/index.js';
 import type { GraphQLContext } from './context.js';
-import { formatError } from './errors.js';
+import { createFormatError } from './errors.js';
+import { operationLimits } from './limits/index.js';
 import { errorLoggingPlugin } from './plugins/error-logging.js';
 
 export interface GraphQLServerOptions {
   schema: GraphQLSchema;
-  config: Pick<Config, 'graphql'>;
+  config: Pick<Config, 'graphql' | 'operationLimits' | 'production'>;
 }
 
 /**
@@ -19,6 +20,7 @@ export interface GraphQLServerOptions {
  * `formatError`, Sandbox and introspection only where the settings allow.
  */
 export function createGraphQLServer({ schema, config }: GraphQLServerOptions): ApolloServer<GraphQLContext> {
+  const limits = operationLimits({ limits: config.operationLimits, introspection: config.graphql.introspection });
   return new ApolloServer<GraphQLContext>({
     schema,
     csrfPrevention: true,
@@ -26,13 +28,18 @@ export function createGraphQLServer({ schema, config }: GraphQLServerOptions): A
     // later runs it by hash. Ids are resolved from the trusted-documents manifest
     // instead, before Apollo (see trusted-documents/), in every mode.
     persistedQueries: false,
+    // An array of operations in one request would multiply every limit: stays off.
+    allowBatchedHttpRequests: false,
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
     introspection: config.graphql.introspection,
     includeStacktraceInErrorResponses: false,
     // main.ts owns shutdown (drain HTTP, then stop Apollo, then close pools); Apollo's
     // own SIGTERM handler would race it and leave our stop() waiting forever.
     stopOnTerminationSignals: false,
-    formatError,
+    formatError: createFormatError({ production: config.production }),
     plugins: [
+      limits.plugin,
       errorLoggingPlugin(),
       config.graphql.sandbox
         ? // includeCookies: Sandbox then sends the session cookie, so a developer signed

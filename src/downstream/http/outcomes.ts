@@ -88,13 +88,29 @@ const FINAL_CODES = new Set(['UND_ERR_RES_EXCEEDED_MAX_SIZE', 'UND_ERR_DESTROYED
  * the caller's cancellation. `cause` keeps the low-level error for the logs only; undici
  * errors name hosts and header names, never header values.
  */
-export function transportError(service: ServiceName, cause: unknown, interruption: Interruption): DownstreamError {
+export function transportError(
+  service: ServiceName,
+  cause: unknown,
+  interruption: Interruption,
+  /** The attempt's time limit was the request's deadline, nearer than the service's own limit. Default `false`. */
+  requestBound = false,
+): DownstreamError {
   if (cause instanceof DownstreamError) return cause;
   const code = (cause as { code?: unknown } | null)?.code;
   if (interruption === 'cancelled') {
     return unavailable(service, `The call to the ${service} service was cancelled`, { retryable: false, cause });
   }
-  if (interruption === 'timeout' || (typeof code === 'string' && TIMEOUT_CODES.has(code))) {
+  const timedOut = interruption === 'timeout' || (typeof code === 'string' && TIMEOUT_CODES.has(code));
+  if (timedOut && requestBound) {
+    // The request ran out of time, not the service: no retry (no time is left) and not
+    // counted by the breaker; the client may still try again later.
+    return unavailable(service, `The ${service} service did not answer within the request's time`, {
+      retryable: true,
+      ownLimit: true,
+      cause,
+    });
+  }
+  if (timedOut) {
     return unavailable(service, `The ${service} service did not answer in time`, { retryable: true, cause });
   }
   const retryable = !(typeof code === 'string' && FINAL_CODES.has(code));

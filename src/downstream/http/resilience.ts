@@ -89,9 +89,12 @@ class RetryLater extends Error {
   }
 }
 
-/** What the circuit breaker counts: the service failing, not the user's input or our cancellation. */
+/**
+ * What the circuit breaker counts and the retry policy retries: the service failing, not
+ * the user's input, our cancellation or our own limits (the request's deadline).
+ */
 const isOutage = (err: Error) =>
-  err instanceof DownstreamError && err.failure === 'unavailable' && err.details.retryable === true;
+  err instanceof DownstreamError && err.failure === 'unavailable' && err.details.retryable === true && err.details.ownLimit !== true;
 
 export class ServicePolicies {
   readonly options: Readonly<Required<ResilienceOptions>>;

@@ -3,7 +3,7 @@ import { Pool, type Dispatcher } from 'undici';
 import type { ServiceName } from '../../config/index.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Credential, RenewOptions } from '../credential.js';
-import { DownstreamError } from '../errors.js';
+import { DownstreamError, type DownstreamCallBudget } from '../errors.js';
 import { parseBaseUrl } from './base-url.js';
 import { missingEndpoint, statusError, transportError, unusableBody, type Interruption } from './outcomes.js';
 import { ServicePolicies, type CallBudget, type ResilienceOptions } from './resilience.js';
@@ -17,6 +17,12 @@ export type HttpMethod = 'GET' | 'POST';
 export interface CallOptions extends CallBudget {
   /** Sent as `x-request-id`, so the service's logs can be joined with ours. */
   readonly requestId?: string | undefined;
+  /**
+   * The calls the GraphQL request may still make: each call that is not answered by the
+   * shared cache takes one, and fails with `DownstreamCallLimitError` when none is left,
+   * before it reaches the bulkhead or the breaker. Default: no bound (tests, tools).
+   */
+  readonly callLimit?: DownstreamCallBudget | undefined;
 }
 
 /** One call to the service. */
@@ -148,12 +154,15 @@ export class ServiceHttp {
       const hit = this.cache!.fresh(call.path);
       if (hit !== undefined) return Promise.resolve(hit as T);
     }
-    // The call's own time limit, retries included, within the request's deadline.
-    const own = this.now() + this.timeoutMs;
-    const deadline = call.deadline !== undefined && call.deadline < own ? call.deadline : own;
-    if (this.policies === undefined) return this.exchange<T>(call, cached, deadline);
+    try {
+      call.callLimit?.take(this.service);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const deadlines = new CallDeadlines(this.now, this.timeoutMs, call.deadline, call.signal);
+    if (this.policies === undefined) return this.exchange<T>(call, cached, deadlines);
     const idempotent = call.method === 'GET' || call.idempotencyKey !== undefined;
-    return this.policies.run(() => this.exchange<T>(call, cached, deadline), idempotent, { deadline, signal: call.signal });
+    return this.policies.run(() => this.exchange<T>(call, cached, deadlines), idempotent, deadlines);
   }
 
   /** Answers held by the shared cache (0 without one), for metrics and tests. */
@@ -181,16 +190,24 @@ export class ServiceHttp {
   }
 
   /** One attempt: send, on a 401 renew the credential and send once more, read the answer. */
-  private async exchange<T>(call: HttpCall, cached: boolean, deadline: number): Promise<T> {
+  private async exchange<T>(call: HttpCall, cached: boolean, deadlines: CallDeadlines): Promise<T> {
+    const own = deadlines.start();
     const started = this.now();
-    const left = deadline - started;
+    // The service's own limit for this attempt, and the request's: whichever is nearer
+    // sets the timer, and decides whose time ran out.
+    const serviceLeft = Math.min(this.attemptTimeoutMs, own - started);
+    const requestLeft = deadlines.request === undefined ? Infinity : deadlines.request - started;
+    const limit = Math.min(serviceLeft, requestLeft);
     // Not an outage (nothing was sent), so not retryable and not counted by the breaker.
-    if (left <= 0) {
+    if (limit <= 0) {
       throw new DownstreamError(this.service, 'unavailable', `The ${this.service} service did not answer in time`, {
         retryable: false,
       });
     }
-    const limit = left < this.attemptTimeoutMs ? left : this.attemptTimeoutMs;
+    // The request's deadline, not the service's own limit, bounds this attempt: a timeout
+    // then says the request ran out of time (a slow sibling field, a wait in our queue),
+    // not that the service failed, so it must not count toward opening its circuit.
+    const requestBound = requestLeft < serviceLeft;
     // One timer for the whole exchange; undici's headers/body timeouts alone would allow
     // twice the limit (and more across the 401 retry).
     const controller = new Abort();
@@ -236,7 +253,7 @@ export class ServiceHttp {
       return await this.read<T>(res, call);
     } catch (err) {
       if (err instanceof CredentialFailure) throw err.error;
-      throw transportError(this.service, err, interruption);
+      throw transportError(this.service, err, interruption, requestBound);
     } finally {
       clearTimeout(timer);
       caller?.removeEventListener('abort', onCallerAbort);
@@ -355,6 +372,35 @@ export class ServiceHttp {
     }
     const retryAfter = status === 503 || status === 429 ? parseRetryAfter(res.headers['retry-after'], this.now()) : undefined;
     throw statusError(this.service, status, errorBody, retryAfter);
+  }
+}
+
+/**
+ * The two deadlines of one call, as the retry policy and each attempt see them: the
+ * request's (`CallOptions.deadline`, the BFF's budget for the whole GraphQL request) and
+ * the service's own (`timeoutMs`, retries included). The service's clock starts with the
+ * first attempt, so time spent waiting in our own queue (the bulkhead) is never charged
+ * to the service. `deadline` is the nearer of the two.
+ */
+class CallDeadlines implements CallBudget {
+  private own: number | undefined;
+
+  constructor(
+    private readonly now: () => number,
+    private readonly timeoutMs: number,
+    readonly request: number | undefined,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+
+  /** Starts the service's clock (once) and returns the service's own deadline. */
+  start(): number {
+    this.own ??= this.now() + this.timeoutMs;
+    return this.own;
+  }
+
+  get deadline(): number | undefined {
+    if (this.own === undefined) return this.request;
+    return this.request !== undefined && this.request < this.own ? this.request : this.own;
   }
 }
 

@@ -1,4 +1,5 @@
 import { badUserInput } from '../errors.js';
+import { LIST_SIZES, type SizedListField } from '../limits/list-sizes.js';
 
 /**
  * Argument checks shared by resolvers. Each names the argument a client must fix, so
@@ -26,4 +27,19 @@ export function checkId(field: string, id: string): string {
     throw badUserInput(field, `${field} must be 1 to ${MAX_ID_LENGTH} characters.`);
   }
   return id;
+}
+
+/**
+ * The size argument of a list field, checked against `LIST_SIZES` (the table the cost
+ * estimator uses too): a count within its range, or an id list of at most `max` ids.
+ */
+export function sizeArgument(field: Exclude<SizedListField, 'Query.products'>, value: number | null | undefined, fallback: number): number {
+  const { argument, min, max } = LIST_SIZES[field];
+  return intInRange(argument, value, min, max, fallback);
+}
+
+/** The `ids` argument of `Query.products`, at most `LIST_SIZES['Query.products'].max` ids. */
+export function idsArgument(ids: readonly string[]): readonly string[] {
+  const { argument, max } = LIST_SIZES['Query.products'];
+  return idList(argument, ids, max);
 }

@@ -3,22 +3,18 @@ import type {
   QueryResolvers,
   RatingResolvers,
 } from '../__generated__/resolvers-types.js';
-import { MAX_BATCH_SIZE } from '../loaders/index.js';
 import { badUserInput, withArgumentPath } from '../errors.js';
-import { checkId, idList, intInRange } from './arguments.js';
+import { checkId, idsArgument, sizeArgument } from './arguments.js';
 import { money } from './money.js';
 
 const MAX_QUERY_LENGTH = 200;
 const MAX_CURSOR_LENGTH = 512;
-/** The catalog's own cap on `limit` for search. */
-const MAX_SEARCH_PAGE = 50;
-const MAX_REVIEWS = 50;
 
 export const Query: QueryResolvers = {
   product: (_root, args, ctx) => ctx.loaders.product.load(checkId('id', args.id)),
 
   products: async (_root, args, ctx) => {
-    const ids = idList('ids', args.ids, MAX_BATCH_SIZE);
+    const ids = idsArgument(args.ids);
     if (ids.length === 0) return [];
     // loadMany keeps a failure in its own slot; graphql-js turns an Error in a list
     // slot into an error at that index, so one bad batch does not hide the others.
@@ -33,7 +29,8 @@ export const Query: QueryResolvers = {
     if (args.after != null && (args.after.length === 0 || args.after.length > MAX_CURSOR_LENGTH)) {
       throw badUserInput('after', 'after must be a cursor returned by a previous page.');
     }
-    const limit = intInRange('first', args.first, 1, MAX_SEARCH_PAGE, 20);
+    // At most the catalog's own page size (`limit` 1..50): see LIST_SIZES.
+    const limit = sizeArgument('Query.searchProducts', args.first, 20);
     const page = await withArgumentPath(
       ctx.services.catalog.searchProducts({ query, limit, cursor: args.after ?? null }, ctx.call),
       // The catalog's parameter names, as the client's arguments call them.
@@ -55,7 +52,7 @@ export const Product: ProductResolvers = {
     return reviews && reviews.count > 0 ? reviews : null;
   },
   reviews: async (p, args, ctx) => {
-    const first = intInRange('first', args.first, 0, MAX_REVIEWS, 3);
+    const first = sizeArgument('Product.reviews', args.first, 3);
     const reviews = await ctx.loaders.productReviews.load(p.id);
     return reviews ? reviews.reviews.slice(0, first) : [];
   },

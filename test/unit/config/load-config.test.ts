@@ -300,3 +300,49 @@ describe('rate limit, server timeout and metrics settings', () => {
     expect(problemsOf({ METRICS_TOKEN: 'a', METRICS_TOKEN_FILE: '/x' })).toEqual(['METRICS_TOKEN and METRICS_TOKEN_FILE are both set: give only one']);
   });
 });
+
+describe('operation limits', () => {
+  it('default to the clients contract: depth 10, aliases 15, tokens 2000, directives 50, cost 5000, 50 calls', () => {
+    expect(loadConfig({}).operationLimits).toEqual({
+      maxDepth: 10,
+      maxAliases: 15,
+      maxTokens: 2000,
+      maxDirectives: 50,
+      maxCost: 5000,
+      maxDownstreamCalls: 50,
+    });
+  });
+
+  it('take every GRAPHQL_MAX_* setting', () => {
+    const limits = loadConfig({
+      GRAPHQL_MAX_DEPTH: '12',
+      GRAPHQL_MAX_ALIASES: '3',
+      GRAPHQL_MAX_TOKENS: '900',
+      GRAPHQL_MAX_DIRECTIVES: '5',
+      GRAPHQL_MAX_COST: '800',
+      GRAPHQL_MAX_DOWNSTREAM_CALLS: '7',
+    }).operationLimits;
+    expect(limits).toEqual({ maxDepth: 12, maxAliases: 3, maxTokens: 900, maxDirectives: 5, maxCost: 800, maxDownstreamCalls: 7 });
+  });
+
+  it('refuses 0 (no limit may be turned off) and malformed values, all reported at once', () => {
+    const problems = problemsOf({
+      GRAPHQL_MAX_DEPTH: '0',
+      GRAPHQL_MAX_ALIASES: 'many',
+      GRAPHQL_MAX_TOKENS: '-5',
+      GRAPHQL_MAX_DIRECTIVES: '1.5',
+      GRAPHQL_MAX_COST: '0',
+      GRAPHQL_MAX_DOWNSTREAM_CALLS: '0',
+    });
+    for (const name of [
+      'GRAPHQL_MAX_DEPTH',
+      'GRAPHQL_MAX_ALIASES',
+      'GRAPHQL_MAX_TOKENS',
+      'GRAPHQL_MAX_DIRECTIVES',
+      'GRAPHQL_MAX_COST',
+      'GRAPHQL_MAX_DOWNSTREAM_CALLS',
+    ]) {
+      expect(problems).toEqual(expect.arrayContaining([expect.stringContaining(name)]));
+    }
+  });
+});

@@ -54,6 +54,22 @@ describe('transportError', () => {
     }
   });
 
+  it("maps a timeout of an attempt bounded by the request's deadline to the BFF's own limit (not the service failing)", () => {
+    for (const e of [
+      transportError('catalog', coded('UND_ERR_HEADERS_TIMEOUT'), undefined, true),
+      transportError('catalog', new Error('aborted'), 'timeout', true),
+    ]) {
+      expect(e.message).toBe("The catalog service did not answer within the request's time");
+      expect(e.details.ownLimit).toBe(true);
+      // The client may try again later: a slow service may answer in time then.
+      expect(e.details.retryable).toBe(true);
+    }
+    // Within the request's deadline, a reset is still the service's.
+    const reset = transportError('catalog', coded('ECONNRESET'), undefined, true);
+    expect(reset.details.retryable).toBe(true);
+    expect(reset.details.ownLimit).toBeUndefined();
+  });
+
   it('maps resets and refusals to retryable unavailable', () => {
     expect(transportError('orders', coded('ECONNRESET'), undefined).details.retryable).toBe(true);
     expect(transportError('orders', coded('UND_ERR_SOCKET'), undefined).details.retryable).toBe(true);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AuthError } from '../../../src/auth/errors.js';
-import { DownstreamError } from '../../../src/downstream/errors.js';
+import { DownstreamCallLimitError, DownstreamError } from '../../../src/downstream/errors.js';
 import { formatError, isExpectedError } from '../../../src/graphql/errors.js';
 
 /** What Apollo hands formatError for an error thrown in a resolver. */
@@ -11,6 +11,14 @@ function fromResolver(original: Error): [GraphQLFormattedError, unknown] {
 }
 
 describe('formatError', () => {
+  it('maps a call past the request’s bound to DOWNSTREAM_CALL_LIMIT naming the limit, not retryable', () => {
+    const err = new DownstreamCallLimitError('catalog', 50);
+    const out = formatError(...fromResolver(err));
+    expect(out.message).toContain('limit of 50 downstream calls (GRAPHQL_MAX_DOWNSTREAM_CALLS)');
+    expect(out.extensions).toEqual({ code: 'DOWNSTREAM_CALL_LIMIT', service: 'catalog', retryable: false });
+    expect(isExpectedError(fromResolver(err)[1])).toBe(true);
+  });
+
   it('names the service of an unavailable downstream, with a retry hint, and nothing else of it', () => {
     const err = new DownstreamError('reviews', 'unavailable', 'reviews answered 503', {
       status: 503,
