@@ -147,6 +147,7 @@ function summarise(results: LoadResult[]) {
     p50: m((r) => r.p50),
     p99: m((r) => r.p99),
     cpu: m((r) => r.cpuMsPerRequest),
+    busy: m((r) => r.coreBusyPct),
     calls: m((r) => r.callsPerRequest),
     callsBy: calls,
     rss: Math.max(...results.map((r) => r.rssPeakMb)),
@@ -372,7 +373,7 @@ async function main(): Promise<void> {
   }
 
   log('');
-  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/req', 'calls/req', 'RSS MB', 'errors'];
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/req', 'core %', 'calls/req', 'RSS MB', 'errors'];
   const rows: string[][] = [];
   const summary = new Map<string, ReturnType<typeof summarise>>();
   for (const s of [...compared, ...others]) {
@@ -382,7 +383,7 @@ async function main(): Promise<void> {
       .filter(([, n]) => n >= 0.005)
       .map(([service, n]) => `${service} ${fmt(n, 2)}`)
       .join(', ');
-    rows.push([s.name, fmt(r.rps), fmt(r.p50, 1), fmt(r.p99, 1), fmt(r.cpu, 2), `${fmt(r.calls, 2)}${by ? ` (${by})` : ''}`, fmt(r.rss), `${r.errors}/${r.requests}`]);
+    rows.push([s.name, fmt(r.rps), fmt(r.p50, 1), fmt(r.p99, 1), fmt(r.cpu, 2), fmt(r.busy), `${fmt(r.calls, 2)}${by ? ` (${by})` : ''}`, fmt(r.rss), `${r.errors}/${r.requests}`]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

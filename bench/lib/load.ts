@@ -32,6 +32,12 @@ export interface LoadResult {
   readonly p50: number;
   readonly p99: number;
   readonly cpuMsPerRequest: number;
+  /**
+   * Share of one core the process used during the load (CPU time / wall time), %. Near
+   * 100: the process under test was the bottleneck; well below: something else was (the
+   * other core's load generator and stand-ins, or a busy machine).
+   */
+  readonly coreBusyPct: number;
   /** Highest RSS seen while the load ran, MB. */
   readonly rssPeakMb: number;
   /**
@@ -161,6 +167,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     cpuMsPerRequest: cpu / Math.max(1, responses),
+    coreBusyPct: (100 * cpu) / (elapsedS * 1000),
     callsPerRequest,
     calls,
     rssPeakMb: rssPeak,
@@ -172,13 +179,17 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
 
 const PROBE_REQUESTS = 20;
 
-/** Waits until the stand-ins' counts stop moving (in-flight requests done), bounded by 3 s. */
+/**
+ * Waits until the stand-ins' counts have not moved for 600 ms (requests that were in
+ * flight when the load stopped have made their calls), bounded by 6 s.
+ */
 async function settled(url: string): Promise<Counts> {
   let last = await counts(url);
-  for (let i = 0; i < 30; i++) {
-    await new Promise((r) => setTimeout(r, 100));
+  let still = 0;
+  for (let i = 0; i < 40 && still < 4; i++) {
+    await new Promise((r) => setTimeout(r, 150));
     const now = await counts(url);
-    if (JSON.stringify(now) === JSON.stringify(last)) return now;
+    still = JSON.stringify(now) === JSON.stringify(last) ? still + 1 : 0;
     last = now;
   }
   return last;
