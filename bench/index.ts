@@ -22,6 +22,7 @@ import { freePort } from '../test/support/free-port.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import type { BaselineConfig } from './baseline/server.js';
 import { writeBenchManifest } from './documents.js';
+import { connectHeapProbe } from './lib/inspector.js';
 import { runLoad, type LoadResult, type RequestSpec } from './lib/load.js';
 import { FORWARDED, graphqlOnce, type LoopbackWorld, signIn } from './lib/login.js';
 import { canPin, cleanUp, firstLine, onCleanup, pinSelf, rssMb, startChild, tail } from './lib/processes.js';
@@ -92,11 +93,18 @@ interface Bff {
 }
 
 /** Spawns `node dist/main.js` and times spawn → first 200 from /readyz (bounded: 20 s). */
-async function startBff(name: string, port: number, env: Record<string, string>, cpu: number | undefined, logDir: string): Promise<Bff> {
+async function startBff(
+  name: string,
+  port: number,
+  env: Record<string, string>,
+  cpu: number | undefined,
+  logDir: string,
+  nodeArgs: string[] = [],
+): Promise<Bff> {
   const logFile = join(logDir, `${name}.log`);
   const out = openSync(logFile, 'a');
   const started = performance.now();
-  const child = startChild(name, process.execPath, [join(ROOT, 'dist/main.js')], {
+  const child = startChild(name, process.execPath, [...nodeArgs, join(ROOT, 'dist/main.js')], {
     cwd: ROOT,
     env,
     stdio: ['ignore', out, out],
@@ -176,7 +184,7 @@ async function main(): Promise<void> {
   const redis = await startRedisServer();
   onCleanup('redis-server', () => redis.stop());
 
-  const ports = { warm: await freePort(HOST), cold: await freePort(HOST) };
+  const ports = { warm: await freePort(HOST), cold: await freePort(HOST), inspect: await freePort(HOST) };
   const publicUrls = [`https://${HOST}:${ports.warm}`, `https://${HOST}:${ports.cold}`];
   const secrets = {
     clientId: 'shop-bff-bench',
@@ -239,7 +247,8 @@ async function main(): Promise<void> {
     ...extra,
   });
 
-  const warm = await startBff('bff-cache-on', ports.warm, bffEnv(ports.warm, publicUrls[0]!, {}), bffCpu, tmp);
+  // The soak reads the BFF's heap through the inspector (loopback only): a node flag, no change to src/.
+  const warm = await startBff('bff-cache-on', ports.warm, bffEnv(ports.warm, publicUrls[0]!, {}), bffCpu, tmp, args.soak ? [`--inspect=${HOST}:${ports.inspect}`] : []);
   const cold = await startBff(
     'bff-cache-off',
     ports.cold,
@@ -356,7 +365,7 @@ async function main(): Promise<void> {
   log(`machine: ${cores} cores (${cpuModel}), node ${process.version}; ${pinned ? 'BFF and baseline pinned to core 0, Redis, stand-ins and autocannon to core 1' : 'not pinned (no taskset or one core)'}`);
   log(`start to ready (spawn → first 200 from /readyz): cache on ${fmt(warm.readyMs)} ms, cache off ${fmt(cold.readyMs)} ms`);
 
-  if (args.soak) return soak({ warm, alice, bob, gql, appDashboardBody, dashboardBody, uniqueProductBody, placeOrderBody, load });
+  if (args.soak) return soak({ inspectPort: ports.inspect, warm, alice, bob, gql, appDashboardBody, dashboardBody, uniqueProductBody, placeOrderBody, load });
 
   log(`warming up (${WARMUP_S} s each)…`);
   for (const s of [...compared, ...others]) await load(s, WARMUP_S);
@@ -409,6 +418,7 @@ async function main(): Promise<void> {
 }
 
 interface SoakDeps {
+  inspectPort: number;
   warm: Bff;
   alice: string;
   bob: string;
@@ -436,22 +446,41 @@ async function soak(d: SoakDeps): Promise<void> {
   const max = await d.load(mix, DURATION_S);
   const rate = Math.max(1, Math.round(max.rps * 0.7));
   log(`soak: maximum ${fmt(max.rps)} req/s (p99 ${fmt(max.p99, 1)} ms); now ${SOAK_MINUTES} min at ${rate} req/s (70 %)`);
-  log('  BFF heap cannot be read from outside without changes to src/: RSS (from /proc) stands in for it.');
-  log('  minute  req/s  p99 ms  errors  RSS MB');
-  const minutes: number[] = [];
+  const probe = await connectHeapProbe(d.inspectPort);
+  onCleanup('inspector connection', () => probe.close());
+  const heapBefore = await probe.afterGc();
+  log(`  heap: V8 heap used after a forced full GC, read through the inspector (node --inspect on loopback; no change to src/)`);
+  log('  minute  req/s  p99 ms  errors  RSS MB  heap MB');
+  const rssByMinute: number[] = [];
+  const heapByMinute: number[] = [];
+  const lines: Array<Promise<void>> = [];
   const startRss = rssMb(d.warm.pid);
   const result = await d.load(mix, SOAK_MINUTES * 60, {
     overallRate: rate,
     onMinute: (m) => {
-      minutes.push(m.rssMb);
-      log(`  ${String(m.minute).padStart(6)}  ${fmt(m.rps).padStart(5)}  ${fmt(m.p99, 1).padStart(6)}  ${String(m.errors).padStart(6)}  ${fmt(m.rssMb, 1).padStart(6)}`);
+      rssByMinute.push(m.rssMb);
+      const line = probe
+        .afterGc()
+        .then((h) => h.usedMb)
+        .catch(() => NaN)
+        .then((heap) => {
+          heapByMinute[m.minute - 1] = heap;
+          log(`  ${String(m.minute).padStart(6)}  ${fmt(m.rps).padStart(5)}  ${fmt(m.p99, 1).padStart(6)}  ${String(m.errors).padStart(6)}  ${fmt(m.rssMb, 1).padStart(6)}  ${fmt(heap, 1).padStart(7)}`);
+        });
+      lines.push(line);
     },
   });
+  await Promise.all(lines);
+  const heapAfter = await probe.afterGc();
   // Growth after warm-up: from the end of minute 1 to the end, per minute.
-  const growth = minutes.length >= 3 ? (minutes[minutes.length - 1]! - minutes[0]!) / (minutes.length - 1) : NaN;
+  const growth = (xs: number[]) => (xs.length >= 3 ? (xs[xs.length - 1]! - xs[0]!) / (xs.length - 1) : NaN);
+  const verdict = (g: number) => (Number.isFinite(g) ? (g < 1 ? 'met' : 'NOT met') : 'needs ≥ 3 minutes');
+  const rssGrowth = growth(rssByMinute);
+  const heapGrowth = growth(heapByMinute);
   log('');
   log(`soak: ${result.requests} requests, ${fmt(result.rps)} req/s, p99 ${fmt(result.p99, 1)} ms, errors ${result.errors} (non-2xx ${result.non2xx}, GraphQL ${result.graphqlErrors})`);
-  log(`soak: RSS ${fmt(startRss, 1)} MB before, peak ${fmt(result.rssPeakMb, 1)} MB, growth after minute 1: ${fmt(growth, 2)} MB/min (target < 1 MB/min${Number.isFinite(growth) ? `: ${growth < 1 ? 'met' : 'NOT met'}` : ', needs ≥ 3 minutes'})`);
+  log(`soak: RSS ${fmt(startRss, 1)} MB before, peak ${fmt(result.rssPeakMb, 1)} MB; growth after minute 1: ${fmt(rssGrowth, 2)} MB/min (target < 1: ${verdict(rssGrowth)})`);
+  log(`soak: heap after full GC ${fmt(heapBefore.usedMb, 1)} MB before, ${fmt(heapAfter.usedMb, 1)} MB after; growth after minute 1: ${fmt(heapGrowth, 2)} MB/min (target < 1: ${verdict(heapGrowth)})`);
 }
 
 let exitCode = 0;
