@@ -79,7 +79,7 @@ export interface AppDeps {
 
 export interface App {
   readonly app: Express;
-  /** Created, never listening: main.ts (or a test) calls `listen`. */
+  /** Created, never listening: `startBff` (bff.ts) calls `listen`. */
   readonly httpServer: Server;
   /** Serves only `GET /metrics`, unauthenticated: for the `METRICS_PORT` listener on the internal network. */
   readonly metricsApp: Express;
