@@ -40,107 +40,21 @@ export const DEFAULT_TRUSTED_DOCUMENTS_FILE = fileURLToPath(
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export interface Config {
-  readonly production: boolean;
-  readonly server: {
-    readonly port: number;
-    readonly host: string;
-    /** The origin browsers use, without a trailing slash. */
-    readonly publicUrl: string;
-    /** `PUBLIC_URL`'s origin plus `ALLOWED_ORIGINS`: the only origins allowed with credentials. */
-    readonly allowedOrigins: readonly string[];
-    /** Whether cookies are `Secure` and `__Host-` prefixed (an https PUBLIC_URL). */
-    readonly secureCookies: boolean;
-    /** Express `trust proxy` (hops), so `req.secure` and client IPs are right behind a load balancer. */
-    readonly trustProxyHops: number;
-  };
-  readonly log: { readonly level: LogLevel };
-  readonly oidc: {
-    /** Undefined outside production means "use the embedded development IdP". */
-    readonly issuer: string | undefined;
-    readonly clientId: string;
-    readonly clientSecret: SecretRef;
-    readonly tokenAuthMethod: 'client_secret_basic' | 'client_secret_post';
-    readonly scopes: readonly string[];
-    /** Plain-http issuers are only accepted outside production (tests, the dev IdP). */
-    readonly allowInsecureIssuer: boolean;
-  };
-  readonly session: {
-    /** Undefined outside production means "in-memory store". */
-    readonly redisUrl: string | undefined;
-    /** Cookie-signing secrets, comma-separated, newest first. */
-    readonly secret: SecretRef;
-    /** Token-encryption keys, comma-separated, newest first (older ones only decrypt). */
-    readonly encryptionKey: SecretRef;
-    readonly cookieName: string;
-    readonly idleTimeoutS: number;
-    readonly absoluteTimeoutS: number;
-    readonly tokenRefreshSkewS: number;
-  };
-  /** One entry per service of the registry (`src/services/settings.ts`). */
-  readonly downstream: DownstreamConfig;
-  /** The shared HTTP cache of answers that are the same for every user (catalog, reviews). */
-  readonly responseCache: {
-    /** Most answers kept; 0 turns the cache off. */
-    readonly maxEntries: number;
-  };
-  readonly graphql: {
-    readonly introspection: boolean;
-    readonly sandbox: boolean;
-    /**
-     * Total time one GraphQL request may spend on downstream calls, retries included;
-     * a hung service costs at most its timeout, and retries stop at this deadline.
-     */
-    readonly requestBudgetMs: number;
-  };
-  /** Which operations may run (contracts/clients.md, "Trusted documents"). */
-  readonly trustedDocuments: {
-    /**
-     * `enforce`: only documents in the manifest run; `log`: every document runs and the
-     * unlisted ones are logged; `off`: listed ids are resolved, nothing else is checked.
-     * Default `enforce` in production, `log` elsewhere.
-     */
-    readonly mode: TrustedDocumentsMode;
-    /** Absolute path of the manifest, re-read when it changes. Default `DEFAULT_TRUSTED_DOCUMENTS_FILE`. */
-    readonly file: string;
-  };
-  /** Requests per minute per session, per anonymous client and per sign-in client (see rate-limits.ts). */
-  readonly rateLimits: RateLimitConfig;
-  /** How long the HTTP server waits for slow clients (see http-server.ts). */
-  readonly serverTimeouts: ServerTimeoutsConfig;
-  /** Who may read `/metrics`, and on which port (see http-server.ts). */
-  readonly metrics: MetricsConfig;
-  /**
-   * Bounds every GraphQL operation is checked against before any resolver runs (see
-   * `src/graphql/limits`), and the downstream calls one request may make.
-   */
-  readonly operationLimits: {
-    /** Nesting depth of selections, fragments expanded (`GRAPHQL_MAX_DEPTH`). Default `10`. */
-    readonly maxDepth: number;
-    /** Aliases in one operation (`GRAPHQL_MAX_ALIASES`). Default `15`. */
-    readonly maxAliases: number;
-    /** Lexical tokens of the document (`GRAPHQL_MAX_TOKENS`). Default `2000`. */
-    readonly maxTokens: number;
-    /** Directives in one operation (`GRAPHQL_MAX_DIRECTIVES`). Default `50`. */
-    readonly maxDirectives: number;
-    /** Estimated cost (`GRAPHQL_MAX_COST`, see `operationCost`). Default `5000`. */
-    readonly maxCost: number;
-    /**
-     * Downstream calls one GraphQL request may make (`GRAPHQL_MAX_DOWNSTREAM_CALLS`);
-     * answers from the shared response cache are not calls. Always on (0 is refused).
-     * Default `50` (the dashboard makes 3).
-     */
-    readonly maxDownstreamCalls: number;
-  };
-  /** Which zero-config stand-ins are in use; each is announced by one warning line. */
-  readonly demo: {
-    /** The services without a `<PREFIX>_URL`: their demo stand-ins are started. */
-    readonly services: readonly ServiceName[];
-    readonly memoryStore: boolean;
-  };
-  /** One line per demo default in use, for the start-up log. */
-  readonly warnings: readonly string[];
-}
+/**
+ * The parsed settings. Inferred from what `loadConfig` builds out of its zod schemas'
+ * output, so the shape is written once (the documented literal at the end of
+ * `loadConfig`) and can never drift from what is parsed.
+ */
+export type Config = DeepReadonly<ReturnType<typeof loadConfig>>;
+
+/** Read-only all the way down: configuration is parsed once and never changed. */
+type DeepReadonly<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends readonly (infer U)[]
+    ? readonly DeepReadonly<U>[]
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
 
 /** Thrown when the settings are unusable; `problems` names every one of them. */
 export class ConfigError extends Error {
@@ -245,7 +159,7 @@ export interface LoadConfigOptions {
  * together, so an operator fixes a deployment in one pass rather than one error per
  * restart. In production no demo default is allowed.
  */
-export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfigOptions = {}): Config {
+export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfigOptions = {}) {
   const problems: string[] = [];
   const parsed = baseSchema.safeParse(env);
   const parsedServices = downstreamSchema(services).safeParse(env);
@@ -353,52 +267,103 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
     server: {
       port,
       host: s.HOST,
+      /** The origin browsers use, without a trailing slash. */
       publicUrl,
+      /** `PUBLIC_URL`'s origin plus `ALLOWED_ORIGINS`: the only origins allowed with credentials. */
       allowedOrigins: [...new Set([originOf(publicUrl), ...s.ALLOWED_ORIGINS.map(originOf)])],
+      /** Whether cookies are `Secure` and `__Host-` prefixed (an https PUBLIC_URL). */
       secureCookies,
+      /** Express `trust proxy` (hops), so `req.secure` and client IPs are right behind a load balancer. */
       trustProxyHops: s.TRUST_PROXY_HOPS ?? 0,
     },
     log: { level: s.LOG_LEVEL ?? 'info' },
     oidc: {
+      /** Undefined outside production means "use the embedded development IdP". */
       issuer: s.OIDC_ISSUER,
       clientId: s.OIDC_CLIENT_ID ?? DEMO.clientId,
       clientSecret: orDefault(secrets.OIDC_CLIENT_SECRET, DEMO.clientSecret, 'dev IdP client'),
       tokenAuthMethod: s.OIDC_TOKEN_AUTH_METHOD ?? 'client_secret_basic',
       scopes: (s.OIDC_SCOPES ?? 'openid profile email offline_access').split(/[\s,]+/).filter(Boolean),
+      /** Plain-http issuers are only accepted outside production (tests, the dev IdP). */
       allowInsecureIssuer: !production,
     },
     session: {
+      /** Undefined outside production means "in-memory store". */
       redisUrl: s.REDIS_URL,
+      /** Cookie-signing secrets, comma-separated, newest first. */
       secret: orDefault(secrets.SESSION_SECRET, random(), 'random per process'),
+      /** Token-encryption keys, comma-separated, newest first (older ones only decrypt). */
       encryptionKey: orDefault(secrets.SESSION_ENCRYPTION_KEY, random(), 'random per process'),
       cookieName: secureCookies ? `__Host-${cookieName}` : cookieName,
       idleTimeoutS: s.SESSION_IDLE_TIMEOUT_S,
       absoluteTimeoutS: s.SESSION_ABSOLUTE_TIMEOUT_S,
       tokenRefreshSkewS: s.TOKEN_REFRESH_SKEW_S,
     },
-    // Typed by the registry's settings; a service added through `options.services` is there too.
+    /**
+     * One entry per service of the registry (`src/services/settings.ts`), typed by its
+     * credential kind; a service added through `options.services` is there too.
+     */
     downstream: readDownstream(services, raw, { secrets: downstreamSecrets, rotation: secretRotation, orDefault }) as DownstreamConfig,
-    responseCache: { maxEntries: s.DOWNSTREAM_CACHE_MAX_ENTRIES ?? RESPONSE_CACHE_MAX_ENTRIES },
-    graphql: { introspection: intro.data!, sandbox: sandbox.data!, requestBudgetMs: s.GRAPHQL_REQUEST_BUDGET_MS },
+    /** The shared HTTP cache of answers that are the same for every user (catalog, reviews). */
+    responseCache: {
+      /** Most answers kept; 0 turns the cache off. */
+      maxEntries: s.DOWNSTREAM_CACHE_MAX_ENTRIES ?? RESPONSE_CACHE_MAX_ENTRIES,
+    },
+    graphql: {
+      introspection: intro.data!,
+      sandbox: sandbox.data!,
+      /**
+       * Total time one GraphQL request may spend on downstream calls, retries included;
+       * a hung service costs at most its timeout, and retries stop at this deadline.
+       */
+      requestBudgetMs: s.GRAPHQL_REQUEST_BUDGET_MS,
+    },
+    /** Which operations may run (contracts/clients.md, "Trusted documents"). */
     trustedDocuments: {
+      /**
+       * `enforce`: only documents in the manifest run; `log`: every document runs and the
+       * unlisted ones are logged; `off`: listed ids are resolved, nothing else is checked.
+       * Default `enforce` in production, `log` elsewhere.
+       */
       mode: s.GRAPHQL_TRUSTED_DOCUMENTS ?? (production ? 'enforce' : 'log'),
+      /** Absolute path of the manifest, re-read when it changes. Default `DEFAULT_TRUSTED_DOCUMENTS_FILE`. */
       file: s.GRAPHQL_TRUSTED_DOCUMENTS_FILE ? resolve(s.GRAPHQL_TRUSTED_DOCUMENTS_FILE) : DEFAULT_TRUSTED_DOCUMENTS_FILE,
     },
+    /** Requests per minute per session, per anonymous client and per sign-in client (see rate-limits.ts). */
     rateLimits,
+    /** How long the HTTP server waits for slow clients (see http-server.ts). */
     serverTimeouts,
+    /** Who may read `/metrics`, and on which port (see http-server.ts). */
     metrics,
+    /**
+     * Bounds every GraphQL operation is checked against before any resolver runs (see
+     * `src/graphql/limits`), and the downstream calls one request may make.
+     */
     operationLimits: {
+      /** Nesting depth of selections, fragments expanded (`GRAPHQL_MAX_DEPTH`). Default `10`. */
       maxDepth: s.GRAPHQL_MAX_DEPTH,
+      /** Aliases in one operation (`GRAPHQL_MAX_ALIASES`). Default `15`. */
       maxAliases: s.GRAPHQL_MAX_ALIASES,
+      /** Lexical tokens of the document (`GRAPHQL_MAX_TOKENS`). Default `2000`. */
       maxTokens: s.GRAPHQL_MAX_TOKENS,
+      /** Directives in one operation (`GRAPHQL_MAX_DIRECTIVES`). Default `50`. */
       maxDirectives: s.GRAPHQL_MAX_DIRECTIVES,
+      /** Estimated cost (`GRAPHQL_MAX_COST`, see `operationCost`). Default `5000`. */
       maxCost: s.GRAPHQL_MAX_COST,
+      /**
+       * Downstream calls one GraphQL request may make (`GRAPHQL_MAX_DOWNSTREAM_CALLS`);
+       * answers from the shared response cache are not calls. Always on (0 is refused).
+       * Default `50` (the dashboard makes 3).
+       */
       maxDownstreamCalls: s.GRAPHQL_MAX_DOWNSTREAM_CALLS,
     },
+    /** Which zero-config stand-ins are in use; each is announced by one warning line. */
     demo: {
+      /** The services without a `<PREFIX>_URL`: their demo stand-ins are started. */
       services: demoServices,
       memoryStore: s.REDIS_URL === undefined,
     },
+    /** One line per demo default in use, for the start-up log. */
     warnings,
   };
 }
