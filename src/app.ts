@@ -4,6 +4,7 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
+import type { GraphQLSchema } from 'graphql';
 import type { RedisClientType } from 'redis';
 import {
   createAuthRouter,
@@ -15,11 +16,10 @@ import {
   viewerFromRequest,
 } from './auth/index.js';
 import { originGuard } from './auth/origin-guard.js';
-import type { Config, ServiceName } from './config/index.js';
-import { createDownstreamClients, DownstreamCallBudget, type DownstreamClients } from './downstream/index.js';
+import type { Config } from './config/index.js';
+import { DownstreamCallBudget } from './downstream/index.js';
 import { createRateLimits } from './limits/rate-limits.js';
 import type { GraphQLContext } from './graphql/context.js';
-import { createLoaders } from './graphql/loaders/index.js';
 import { createSchema } from './graphql/schema.js';
 import { createGraphQLServer } from './graphql/server.js';
 import { openTrustedDocumentStore, trustedDocumentsMiddleware } from './graphql/trusted-documents/index.js';
@@ -28,6 +28,10 @@ import { createMetrics, metricsEndpoint, metricsMiddleware } from './observabili
 import { publicMetricsAccess } from './observability/metrics-access.js';
 import { requestId } from './observability/request-id.js';
 import type { SecretSource } from './secrets/index.js';
+import { createDownstreamClients } from './services/clients.js';
+import type { ServiceClient } from './services/definition.js';
+import { createLoaders } from './services/loaders.js';
+import { type AnyService, type DownstreamClients, SERVICES } from './services/registry.js';
 import {
   createLock,
   createMemoryState,
@@ -43,17 +47,21 @@ export interface AppSecrets {
   readonly oidcClientSecret: SecretSource;
   readonly sessionSecret: SecretSource;
   readonly sessionEncryptionKey: SecretSource;
-  readonly catalogApiKey: SecretSource;
-  readonly paymentsSecretKey: SecretSource;
   /** `METRICS_TOKEN`, when configured: required for `/metrics` on the public port. */
-  readonly metricsToken?: SecretSource;
+  readonly metricsToken?: SecretSource | undefined;
+  /** The secret of each service whose credential is one (`CATALOG_API_KEY`, …), by service name. */
+  readonly downstream: Readonly<Record<string, SecretSource>>;
 }
 
 export interface AppDeps {
   readonly logger: Logger;
   readonly secrets: AppSecrets;
-  /** Downstream base URLs: from config, or the demo services started by main.ts. */
-  readonly urls: Readonly<Record<ServiceName, string>>;
+  /** Downstream base URLs, by service name: from config, or the demo stand-ins (see bff.ts). */
+  readonly urls: Readonly<Record<string, string>>;
+  /** The downstream services. Default `SERVICES` (the registry); a test adds one. */
+  readonly services?: readonly AnyService[];
+  /** The executable schema. Default `createSchema()` (schema/ and the resolvers); a test extends it. */
+  readonly schema?: GraphQLSchema;
   /** The OIDC issuer: from config, or the embedded dev IdP. */
   readonly issuer: string;
   /** A connected node-redis client when `REDIS_URL` is set; the memory store otherwise. */
@@ -71,13 +79,21 @@ export interface AppDeps {
 
 export interface App {
   readonly app: Express;
-  /** Created, never listening: main.ts (or a test) calls `listen`. */
+  /** Created, never listening: `startBff` (bff.ts) calls `listen`. */
   readonly httpServer: Server;
   /** Serves only `GET /metrics`, unauthenticated: for the `METRICS_PORT` listener on the internal network. */
   readonly metricsApp: Express;
   readonly oidc: OidcClient;
   readonly clients: DownstreamClients;
-  /** Stops Apollo and closes downstream pools; the caller closes the HTTP server first. */
+  /**
+   * From now on `/readyz` answers 503 (`shutting-down`), so a load balancer stops sending
+   * new requests while the server drains.
+   */
+  beginShutdown(): void;
+  /**
+   * Drains the HTTP server (Apollo's drain plugin: no new connections, idle ones closed,
+   * requests in flight finish), stops Apollo and closes the downstream pools.
+   */
   close(): Promise<void>;
 }
 
@@ -99,7 +115,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   app.disable('x-powered-by');
   app.set('trust proxy', config.server.trustProxyHops);
 
+  const services = deps.services ?? SERVICES;
   const metrics = createMetrics();
+  let shuttingDown = false;
   app.use(requestId());
   app.use(metricsMiddleware(metrics));
 
@@ -143,7 +161,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         },
       },
       { name: 'identity-provider', check: () => oidc.ready() },
-    ]),
+    ], { shuttingDown: () => shuttingDown }),
   );
   if (config.metrics.token && !secrets.metricsToken) throw new Error('METRICS_TOKEN is configured but was not opened');
   app.get('/metrics', publicMetricsAccess({ production: config.production, token: secrets.metricsToken }), metricsEndpoint(metrics));
@@ -188,15 +206,18 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   app.use('/auth', createAuthRouter({ config, oidc, crypto, sessions, state, logger, now }));
 
   const clients = createDownstreamClients({
+    services,
     config: config.downstream,
     urls: deps.urls,
-    secrets: { catalogApiKey: secrets.catalogApiKey, paymentsSecretKey: secrets.paymentsSecretKey },
-    reviewsToken: createClientCredentialsToken({ oidc, scope: config.downstream.reviews.scope, logger }),
+    secrets: secrets.downstream,
+    clientCredentials: (scope) => createClientCredentialsToken({ oidc, scope, logger }),
     logger,
     cache: config.responseCache.maxEntries === 0 ? false : { maxEntries: config.responseCache.maxEntries },
   });
+  metrics.watchDownstream(() => clients as unknown as Record<string, ServiceClient>);
 
-  const apollo = createGraphQLServer({ schema: createSchema(), config });
+  const httpServer = createHttpServer(app, config.serverTimeouts);
+  const apollo = createGraphQLServer({ schema: deps.schema ?? createSchema(), config, httpServer, services });
   await apollo.start();
   app.use(
     '/graphql',
@@ -219,7 +240,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
           viewer,
           user,
           call,
-          loaders: createLoaders(clients, user, call),
+          loaders: createLoaders(clients as unknown as Record<string, ServiceClient>, { user, call }, services),
           services: clients,
         };
       },
@@ -231,7 +252,6 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   });
   app.use(jsonErrorHandler(logger));
 
-  const httpServer = createHttpServer(app, config.serverTimeouts);
   const metricsApp = express();
   metricsApp.disable('x-powered-by');
   metricsApp.get('/metrics', metricsEndpoint(metrics));
@@ -244,7 +264,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     metricsApp,
     oidc,
     clients,
+    beginShutdown: () => {
+      shuttingDown = true;
+    },
     close: async () => {
+      shuttingDown = true;
+      // Drains the HTTP server first (ApolloServerPluginDrainHttpServer), then stops Apollo.
       await apollo.stop();
       await clients.close();
       trustedDocuments.close();

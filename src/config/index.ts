@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { SERVICE_SETTINGS, type ServiceName } from '../services/settings.js';
+import { type ServiceSettings, urlSetting } from '../services/definition.js';
+import { RESPONSE_CACHE_MAX_ENTRIES, SECRET_ROTATION_DEFAULTS } from './defaults.js';
 import { DEMO } from './demo-defaults.js';
+import { type DownstreamConfig, downstreamSchema, readDownstream, serviceSecretSettings } from './downstream.js';
 import { commaList, type Env, httpUrl, optionalString, originOf, positiveInt } from './env-helpers.js';
 import { type MetricsConfig, readMetrics, readServerTimeouts, type ServerTimeoutsConfig } from './http-server.js';
 import { type RateLimitConfig, readRateLimits } from './rate-limits.js';
@@ -10,11 +14,16 @@ import { readSecretRef, type SecretRef } from './secrets.js';
 
 export { DEMO } from './demo-defaults.js';
 export type { Env } from './env-helpers.js';
-export { describeSecretRef, type SecretRef } from './secrets.js';
+export type { SecretRef } from './secrets.js';
 export type { MetricsConfig, RateLimitConfig, ServerTimeoutsConfig };
-
-export const SERVICE_NAMES = ['catalog', 'orders', 'reviews', 'payments'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+export type {
+  AnyServiceConfig,
+  DownstreamConfig,
+  DownstreamServiceConfig,
+  ResilienceConfig,
+  SecretRotationConfig,
+} from './downstream.js';
+export { SERVICE_NAMES, SERVICE_SETTINGS, type ServiceName } from '../services/settings.js';
 
 export const TRUSTED_DOCUMENTS_MODES = ['enforce', 'log', 'off'] as const;
 export type TrustedDocumentsMode = (typeof TRUSTED_DOCUMENTS_MODES)[number];
@@ -31,141 +40,21 @@ export const DEFAULT_TRUSTED_DOCUMENTS_FILE = fileURLToPath(
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** How the BFF protects itself and a downstream service from each other. */
-export interface ResilienceConfig {
-  /** Retries of an idempotent call after the first attempt (0 turns retries off). */
-  readonly maxRetries: number;
-  /** Consecutive failures that open the circuit. */
-  readonly breakAfterFailures: number;
-  /** How long an open circuit fails fast before one probe call may try again, in ms. */
-  readonly halfOpenAfterMs: number;
-  /** Calls in flight at once; more wait in a bounded queue, then fail fast. */
-  readonly maxConcurrent: number;
-}
+/**
+ * The parsed settings. Inferred from what `loadConfig` builds out of its zod schemas'
+ * output, so the shape is written once (the documented literal at the end of
+ * `loadConfig`) and can never drift from what is parsed.
+ */
+export type Config = DeepReadonly<ReturnType<typeof loadConfig>>;
 
-export interface DownstreamServiceConfig {
-  /** Base URL; undefined outside production means "start the in-process demo service". */
-  readonly url: string | undefined;
-  /** Longest time one call may take, retries included, in milliseconds. */
-  readonly timeoutMs: number;
-  /** Longest time one attempt may take (at most `timeoutMs`), in milliseconds. */
-  readonly attemptTimeoutMs: number;
-  readonly resilience: ResilienceConfig;
-}
-
-/** How a downstream secret's rotation is bridged so that no call is lost. */
-export interface SecretRotationConfig {
-  /** How long a call refused with the current secret waits for a new one to land (0: never). */
-  readonly waitMs: number;
-  /** How long after a change the previous value is still tried if the service refuses the new one. */
-  readonly previousGraceMs: number;
-}
-
-export interface Config {
-  readonly production: boolean;
-  readonly server: {
-    readonly port: number;
-    readonly host: string;
-    /** The origin browsers use, without a trailing slash. */
-    readonly publicUrl: string;
-    /** `PUBLIC_URL`'s origin plus `ALLOWED_ORIGINS`: the only origins allowed with credentials. */
-    readonly allowedOrigins: readonly string[];
-    /** Whether cookies are `Secure` and `__Host-` prefixed (an https PUBLIC_URL). */
-    readonly secureCookies: boolean;
-    /** Express `trust proxy` (hops), so `req.secure` and client IPs are right behind a load balancer. */
-    readonly trustProxyHops: number;
-  };
-  readonly log: { readonly level: LogLevel };
-  readonly oidc: {
-    /** Undefined outside production means "use the embedded development IdP". */
-    readonly issuer: string | undefined;
-    readonly clientId: string;
-    readonly clientSecret: SecretRef;
-    readonly tokenAuthMethod: 'client_secret_basic' | 'client_secret_post';
-    readonly scopes: readonly string[];
-    /** Plain-http issuers are only accepted outside production (tests, the dev IdP). */
-    readonly allowInsecureIssuer: boolean;
-  };
-  readonly session: {
-    /** Undefined outside production means "in-memory store". */
-    readonly redisUrl: string | undefined;
-    /** Cookie-signing secrets, comma-separated, newest first. */
-    readonly secret: SecretRef;
-    /** Token-encryption keys, comma-separated, newest first (older ones only decrypt). */
-    readonly encryptionKey: SecretRef;
-    readonly cookieName: string;
-    readonly idleTimeoutS: number;
-    readonly absoluteTimeoutS: number;
-    readonly tokenRefreshSkewS: number;
-  };
-  readonly downstream: {
-    readonly catalog: DownstreamServiceConfig & { readonly apiKey: SecretRef; readonly secretRotation: SecretRotationConfig };
-    readonly orders: DownstreamServiceConfig;
-    readonly reviews: DownstreamServiceConfig & { readonly scope: string };
-    readonly payments: DownstreamServiceConfig & { readonly secretKey: SecretRef; readonly secretRotation: SecretRotationConfig };
-  };
-  /** The shared HTTP cache of answers that are the same for every user (catalog, reviews). */
-  readonly responseCache: {
-    /** Most answers kept; 0 turns the cache off. */
-    readonly maxEntries: number;
-  };
-  readonly graphql: {
-    readonly introspection: boolean;
-    readonly sandbox: boolean;
-    /**
-     * Total time one GraphQL request may spend on downstream calls, retries included;
-     * a hung service costs at most its timeout, and retries stop at this deadline.
-     */
-    readonly requestBudgetMs: number;
-  };
-  /** Which operations may run (contracts/clients.md, "Trusted documents"). */
-  readonly trustedDocuments: {
-    /**
-     * `enforce`: only documents in the manifest run; `log`: every document runs and the
-     * unlisted ones are logged; `off`: listed ids are resolved, nothing else is checked.
-     * Default `enforce` in production, `log` elsewhere.
-     */
-    readonly mode: TrustedDocumentsMode;
-    /** Absolute path of the manifest, re-read when it changes. Default `DEFAULT_TRUSTED_DOCUMENTS_FILE`. */
-    readonly file: string;
-  };
-  /** Requests per minute per session, per anonymous client and per sign-in client (see rate-limits.ts). */
-  readonly rateLimits: RateLimitConfig;
-  /** How long the HTTP server waits for slow clients (see http-server.ts). */
-  readonly serverTimeouts: ServerTimeoutsConfig;
-  /** Who may read `/metrics`, and on which port (see http-server.ts). */
-  readonly metrics: MetricsConfig;
-  /**
-   * Bounds every GraphQL operation is checked against before any resolver runs (see
-   * `src/graphql/limits`), and the downstream calls one request may make.
-   */
-  readonly operationLimits: {
-    /** Nesting depth of selections, fragments expanded (`GRAPHQL_MAX_DEPTH`). Default `10`. */
-    readonly maxDepth: number;
-    /** Aliases in one operation (`GRAPHQL_MAX_ALIASES`). Default `15`. */
-    readonly maxAliases: number;
-    /** Lexical tokens of the document (`GRAPHQL_MAX_TOKENS`). Default `2000`. */
-    readonly maxTokens: number;
-    /** Directives in one operation (`GRAPHQL_MAX_DIRECTIVES`). Default `50`. */
-    readonly maxDirectives: number;
-    /** Estimated cost (`GRAPHQL_MAX_COST`, see `operationCost`). Default `5000`. */
-    readonly maxCost: number;
-    /**
-     * Downstream calls one GraphQL request may make (`GRAPHQL_MAX_DOWNSTREAM_CALLS`);
-     * answers from the shared response cache are not calls. Always on (0 is refused).
-     * Default `50` (the dashboard makes 3).
-     */
-    readonly maxDownstreamCalls: number;
-  };
-  /** Which zero-config stand-ins are in use; each is announced by one warning line. */
-  readonly demo: {
-    readonly services: readonly ServiceName[];
-    readonly idp: boolean;
-    readonly memoryStore: boolean;
-  };
-  /** One line per demo default in use, for the start-up log. */
-  readonly warnings: readonly string[];
-}
+/** Read-only all the way down: configuration is parsed once and never changed. */
+type DeepReadonly<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends readonly (infer U)[]
+    ? readonly DeepReadonly<U>[]
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
 
 /** Thrown when the settings are unusable; `problems` names every one of them. */
 export class ConfigError extends Error {
@@ -215,10 +104,6 @@ const baseSchema = z.object({
   SESSION_IDLE_TIMEOUT_S: positiveInt(1800),
   SESSION_ABSOLUTE_TIMEOUT_S: positiveInt(43200),
   TOKEN_REFRESH_SKEW_S: positiveInt(60),
-  CATALOG_URL: optionalString.pipe(httpUrl.optional()),
-  ORDERS_URL: optionalString.pipe(httpUrl.optional()),
-  REVIEWS_URL: optionalString.pipe(httpUrl.optional()),
-  PAYMENTS_URL: optionalString.pipe(httpUrl.optional()),
   DOWNSTREAM_CACHE_MAX_ENTRIES: optionalString.pipe(
     z.string().regex(/^\d+$/, 'must be a whole number (0 turns the cache off)').transform(Number).optional(),
   ),
@@ -230,8 +115,8 @@ const baseSchema = z.object({
   GRAPHQL_MAX_COST: positiveInt(5000),
   // No "0 turns it off": every request's fan-out stays bounded.
   GRAPHQL_MAX_DOWNSTREAM_CALLS: positiveInt(50),
-  SECRET_ROTATION_WAIT_MS: wholeNumber(2000, '0 never waits'),
-  SECRET_PREVIOUS_GRACE_MS: wholeNumber(300_000, '0 never falls back'),
+  SECRET_ROTATION_WAIT_MS: wholeNumber(SECRET_ROTATION_DEFAULTS.waitMs, '0 never waits'),
+  SECRET_PREVIOUS_GRACE_MS: wholeNumber(SECRET_ROTATION_DEFAULTS.previousGraceMs, '0 never falls back'),
   SESSION_COOKIE_NAME: optionalString.pipe(
     z
       .string()
@@ -239,7 +124,6 @@ const baseSchema = z.object({
       .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'must be 1 to 64 cookie-name characters (letters, digits, . _ - and the like)')
       .optional(),
   ),
-  REVIEWS_SCOPE: optionalString.transform((v) => v ?? 'reviews:read'),
   GRAPHQL_INTROSPECTION: optionalString,
   GRAPHQL_SANDBOX: optionalString,
   GRAPHQL_TRUSTED_DOCUMENTS: optionalString.pipe(
@@ -262,18 +146,25 @@ function wholeNumber(fallback: number, zero: string) {
 
 const MIN_SECRET_LENGTH = 32;
 
+export interface LoadConfigOptions {
+  /**
+   * The downstream services whose settings are read. Default `SERVICE_SETTINGS` (the
+   * registry); a test adds a throw-away service here.
+   */
+  readonly services?: readonly ServiceSettings[];
+}
+
 /**
  * Parses the settings once, at start-up. Every problem is collected and reported
  * together, so an operator fixes a deployment in one pass rather than one error per
  * restart. In production no demo default is allowed.
  */
-export function loadConfig(env: Env): Config {
+export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfigOptions = {}) {
   const problems: string[] = [];
   const parsed = baseSchema.safeParse(env);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      problems.push(`${issue.path.join('.') || 'settings'}: ${issue.message}`);
-    }
+  const parsedServices = downstreamSchema(services).safeParse(env);
+  for (const issue of [...(parsed.error?.issues ?? []), ...(parsedServices.error?.issues ?? [])]) {
+    problems.push(`${issue.path.join('.') || 'settings'}: ${issue.message}`);
   }
   const production = env.NODE_ENV?.trim() === 'production';
   const intro = bool(!production).safeParse(env.GRAPHQL_INTROSPECTION);
@@ -285,16 +176,16 @@ export function loadConfig(env: Env): Config {
     OIDC_CLIENT_SECRET: readSecretRef(env, 'OIDC_CLIENT_SECRET', problems),
     SESSION_SECRET: readSecretRef(env, 'SESSION_SECRET', problems),
     SESSION_ENCRYPTION_KEY: readSecretRef(env, 'SESSION_ENCRYPTION_KEY', problems),
-    CATALOG_API_KEY: readSecretRef(env, 'CATALOG_API_KEY', problems),
-    PAYMENTS_SECRET_KEY: readSecretRef(env, 'PAYMENTS_SECRET_KEY', problems),
   };
+  const serviceSecrets = serviceSecretSettings(services);
+  const downstreamSecrets = Object.fromEntries(serviceSecrets.map(({ setting }) => [setting, readSecretRef(env, setting, problems)]));
 
-  const resilience = readResilience(env, problems);
   const rateLimits = readRateLimits(env, problems);
   const serverTimeouts = readServerTimeouts(env, problems);
   const metrics = readMetrics(env, problems, { production, port: parsed.data?.PORT ?? 4000 });
-  if (!parsed.success) throw new ConfigError(problems);
+  if (!parsed.success || !parsedServices.success) throw new ConfigError(problems);
   const s = parsed.data;
+  const raw = parsedServices.data;
   const warnings: string[] = [];
 
   const port = s.PORT ?? 4000;
@@ -310,12 +201,8 @@ export function loadConfig(env: Env): Config {
       ['REDIS_URL', s.REDIS_URL],
       ['SESSION_SECRET (or SESSION_SECRET_FILE)', secrets.SESSION_SECRET],
       ['SESSION_ENCRYPTION_KEY (or SESSION_ENCRYPTION_KEY_FILE)', secrets.SESSION_ENCRYPTION_KEY],
-      ['CATALOG_URL', s.CATALOG_URL],
-      ['ORDERS_URL', s.ORDERS_URL],
-      ['REVIEWS_URL', s.REVIEWS_URL],
-      ['PAYMENTS_URL', s.PAYMENTS_URL],
-      ['CATALOG_API_KEY (or CATALOG_API_KEY_FILE)', secrets.CATALOG_API_KEY],
-      ['PAYMENTS_SECRET_KEY (or PAYMENTS_SECRET_KEY_FILE)', secrets.PAYMENTS_SECRET_KEY],
+      ...services.map((svc): [string, unknown] => [urlSetting(svc), raw[urlSetting(svc)]]),
+      ...serviceSecrets.map(({ setting }): [string, unknown] => [`${setting} (or ${setting}_FILE)`, downstreamSecrets[setting]]),
     ];
     for (const [name, value] of required) {
       if (value === undefined) problems.push(`${name} is required in production`);
@@ -336,8 +223,7 @@ export function loadConfig(env: Env): Config {
     }
     const demoValues: Array<[string, SecretRef | undefined, string]> = [
       ['OIDC_CLIENT_SECRET', secrets.OIDC_CLIENT_SECRET, DEMO.clientSecret],
-      ['CATALOG_API_KEY', secrets.CATALOG_API_KEY, DEMO.catalogApiKey],
-      ['PAYMENTS_SECRET_KEY', secrets.PAYMENTS_SECRET_KEY, DEMO.paymentsSecretKey],
+      ...serviceSecrets.map(({ setting, demoValue }): [string, SecretRef | undefined, string] => [setting, downstreamSecrets[setting], demoValue]),
     ];
     for (const [name, ref, demo] of demoValues) {
       if (ref?.kind === 'value' && ref.value === demo) {
@@ -353,19 +239,10 @@ export function loadConfig(env: Env): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const demoServices = (
-    [
-      ['catalog', s.CATALOG_URL],
-      ['orders', s.ORDERS_URL],
-      ['reviews', s.REVIEWS_URL],
-      ['payments', s.PAYMENTS_URL],
-    ] as const
-  )
-    .filter(([, url]) => url === undefined)
-    .map(([name]) => name);
+  const demoServices = services.filter((svc) => raw[urlSetting(svc)] === undefined).map((svc) => svc.name as ServiceName);
   if (demoServices.length > 0) {
     warnings.push(
-      `CATALOG_URL/ORDERS_URL/REVIEWS_URL/PAYMENTS_URL not set: starting in-process demo services for ${demoServices.join(', ')}`,
+      `${services.map(urlSetting).join('/')} not set: starting in-process demo services for ${demoServices.join(', ')}`,
     );
   }
   if (s.OIDC_ISSUER === undefined) {
@@ -377,7 +254,7 @@ export function loadConfig(env: Env): Config {
     warnings.push('REDIS_URL not set: sessions live in process memory and are lost on restart');
   }
 
-  const secretRotation: SecretRotationConfig = { waitMs: s.SECRET_ROTATION_WAIT_MS, previousGraceMs: s.SECRET_PREVIOUS_GRACE_MS };
+  const secretRotation = { waitMs: s.SECRET_ROTATION_WAIT_MS, previousGraceMs: s.SECRET_PREVIOUS_GRACE_MS };
   const orDefault = (ref: SecretRef | undefined, value: string, why: string): SecretRef =>
     ref ?? { kind: 'default', value, why };
   const random = () => randomBytes(32).toString('base64url');
@@ -390,128 +267,105 @@ export function loadConfig(env: Env): Config {
     server: {
       port,
       host: s.HOST,
+      /** The origin browsers use, without a trailing slash. */
       publicUrl,
+      /** `PUBLIC_URL`'s origin plus `ALLOWED_ORIGINS`: the only origins allowed with credentials. */
       allowedOrigins: [...new Set([originOf(publicUrl), ...s.ALLOWED_ORIGINS.map(originOf)])],
+      /** Whether cookies are `Secure` and `__Host-` prefixed (an https PUBLIC_URL). */
       secureCookies,
+      /** Express `trust proxy` (hops), so `req.secure` and client IPs are right behind a load balancer. */
       trustProxyHops: s.TRUST_PROXY_HOPS ?? 0,
     },
     log: { level: s.LOG_LEVEL ?? 'info' },
     oidc: {
+      /** Undefined outside production means "use the embedded development IdP". */
       issuer: s.OIDC_ISSUER,
       clientId: s.OIDC_CLIENT_ID ?? DEMO.clientId,
       clientSecret: orDefault(secrets.OIDC_CLIENT_SECRET, DEMO.clientSecret, 'dev IdP client'),
       tokenAuthMethod: s.OIDC_TOKEN_AUTH_METHOD ?? 'client_secret_basic',
       scopes: (s.OIDC_SCOPES ?? 'openid profile email offline_access').split(/[\s,]+/).filter(Boolean),
+      /** Plain-http issuers are only accepted outside production (tests, the dev IdP). */
       allowInsecureIssuer: !production,
     },
     session: {
+      /** Undefined outside production means "in-memory store". */
       redisUrl: s.REDIS_URL,
+      /** Cookie-signing secrets, comma-separated, newest first. */
       secret: orDefault(secrets.SESSION_SECRET, random(), 'random per process'),
+      /** Token-encryption keys, comma-separated, newest first (older ones only decrypt). */
       encryptionKey: orDefault(secrets.SESSION_ENCRYPTION_KEY, random(), 'random per process'),
       cookieName: secureCookies ? `__Host-${cookieName}` : cookieName,
       idleTimeoutS: s.SESSION_IDLE_TIMEOUT_S,
       absoluteTimeoutS: s.SESSION_ABSOLUTE_TIMEOUT_S,
       tokenRefreshSkewS: s.TOKEN_REFRESH_SKEW_S,
     },
-    downstream: {
-      catalog: {
-        url: s.CATALOG_URL,
-        ...resilience.catalog,
-        apiKey: orDefault(secrets.CATALOG_API_KEY, DEMO.catalogApiKey, 'demo catalog key'),
-        secretRotation,
-      },
-      orders: { url: s.ORDERS_URL, ...resilience.orders },
-      reviews: { url: s.REVIEWS_URL, ...resilience.reviews, scope: s.REVIEWS_SCOPE },
-      payments: {
-        url: s.PAYMENTS_URL,
-        ...resilience.payments,
-        secretKey: orDefault(secrets.PAYMENTS_SECRET_KEY, DEMO.paymentsSecretKey, 'demo payments key'),
-        secretRotation,
-      },
+    /**
+     * One entry per service of the registry (`src/services/settings.ts`), typed by its
+     * credential kind; a service added through `options.services` is there too.
+     */
+    downstream: readDownstream(services, raw, { secrets: downstreamSecrets, rotation: secretRotation, orDefault }) as DownstreamConfig,
+    /** The shared HTTP cache of answers that are the same for every user (catalog, reviews). */
+    responseCache: {
+      /** Most answers kept; 0 turns the cache off. */
+      maxEntries: s.DOWNSTREAM_CACHE_MAX_ENTRIES ?? RESPONSE_CACHE_MAX_ENTRIES,
     },
-    responseCache: { maxEntries: s.DOWNSTREAM_CACHE_MAX_ENTRIES ?? 1000 },
-    graphql: { introspection: intro.data!, sandbox: sandbox.data!, requestBudgetMs: s.GRAPHQL_REQUEST_BUDGET_MS },
+    graphql: {
+      introspection: intro.data!,
+      sandbox: sandbox.data!,
+      /**
+       * Total time one GraphQL request may spend on downstream calls, retries included;
+       * a hung service costs at most its timeout, and retries stop at this deadline.
+       */
+      requestBudgetMs: s.GRAPHQL_REQUEST_BUDGET_MS,
+    },
+    /** Which operations may run (contracts/clients.md, "Trusted documents"). */
     trustedDocuments: {
+      /**
+       * `enforce`: only documents in the manifest run; `log`: every document runs and the
+       * unlisted ones are logged; `off`: listed ids are resolved, nothing else is checked.
+       * Default `enforce` in production, `log` elsewhere.
+       */
       mode: s.GRAPHQL_TRUSTED_DOCUMENTS ?? (production ? 'enforce' : 'log'),
+      /** Absolute path of the manifest, re-read when it changes. Default `DEFAULT_TRUSTED_DOCUMENTS_FILE`. */
       file: s.GRAPHQL_TRUSTED_DOCUMENTS_FILE ? resolve(s.GRAPHQL_TRUSTED_DOCUMENTS_FILE) : DEFAULT_TRUSTED_DOCUMENTS_FILE,
     },
+    /** Requests per minute per session, per anonymous client and per sign-in client (see rate-limits.ts). */
     rateLimits,
+    /** How long the HTTP server waits for slow clients (see http-server.ts). */
     serverTimeouts,
+    /** Who may read `/metrics`, and on which port (see http-server.ts). */
     metrics,
+    /**
+     * Bounds every GraphQL operation is checked against before any resolver runs (see
+     * `src/graphql/limits`), and the downstream calls one request may make.
+     */
     operationLimits: {
+      /** Nesting depth of selections, fragments expanded (`GRAPHQL_MAX_DEPTH`). Default `10`. */
       maxDepth: s.GRAPHQL_MAX_DEPTH,
+      /** Aliases in one operation (`GRAPHQL_MAX_ALIASES`). Default `15`. */
       maxAliases: s.GRAPHQL_MAX_ALIASES,
+      /** Lexical tokens of the document (`GRAPHQL_MAX_TOKENS`). Default `2000`. */
       maxTokens: s.GRAPHQL_MAX_TOKENS,
+      /** Directives in one operation (`GRAPHQL_MAX_DIRECTIVES`). Default `50`. */
       maxDirectives: s.GRAPHQL_MAX_DIRECTIVES,
+      /** Estimated cost (`GRAPHQL_MAX_COST`, see `operationCost`). Default `5000`. */
       maxCost: s.GRAPHQL_MAX_COST,
+      /**
+       * Downstream calls one GraphQL request may make (`GRAPHQL_MAX_DOWNSTREAM_CALLS`);
+       * answers from the shared response cache are not calls. Always on (0 is refused).
+       * Default `50` (the dashboard makes 3).
+       */
       maxDownstreamCalls: s.GRAPHQL_MAX_DOWNSTREAM_CALLS,
     },
+    /** Which zero-config stand-ins are in use; each is announced by one warning line. */
     demo: {
+      /** The services without a `<PREFIX>_URL`: their demo stand-ins are started. */
       services: demoServices,
-      idp: s.OIDC_ISSUER === undefined,
       memoryStore: s.REDIS_URL === undefined,
     },
+    /** One line per demo default in use, for the start-up log. */
     warnings,
   };
-}
-
-/**
- * Defaults for every downstream service. Payments has no batch endpoint, so a page of
- * orders becomes one call per intent: it gets a smaller concurrency cap so the BFF
- * never floods it.
- */
-const RESILIENCE_DEFAULTS: ResilienceConfig & { timeoutMs: number } = {
-  timeoutMs: 3000,
-  maxRetries: 2,
-  breakAfterFailures: 5,
-  halfOpenAfterMs: 5000,
-  maxConcurrent: 64,
-};
-const MAX_CONCURRENT_DEFAULTS: Partial<Record<ServiceName, number>> = { payments: 16 };
-
-/**
- * Reads the resilience settings: `DOWNSTREAM_<X>` for all services, overridden per
- * service by `<SERVICE>_<X>` (e.g. `PAYMENTS_MAX_CONCURRENT=8`).
- */
-type ServiceTuning = Pick<DownstreamServiceConfig, 'timeoutMs' | 'attemptTimeoutMs' | 'resilience'>;
-
-function readResilience(env: Env, problems: string[]): Record<ServiceName, ServiceTuning> {
-  const settings = [
-    ['timeoutMs', 'TIMEOUT_MS', 1],
-    ['attemptTimeoutMs', 'ATTEMPT_TIMEOUT_MS', 1],
-    ['maxRetries', 'MAX_RETRIES', 0],
-    ['breakAfterFailures', 'BREAKER_FAILURES', 1],
-    ['halfOpenAfterMs', 'BREAKER_RESET_MS', 1],
-    ['maxConcurrent', 'MAX_CONCURRENT', 1],
-  ] as const;
-  const read = (name: string, min: number): number | undefined => {
-    const raw = env[name]?.trim();
-    if (!raw) return undefined;
-    if (!/^\d+$/.test(raw) || Number(raw) < min) {
-      problems.push(`${name}: must be a whole number of at least ${min}`);
-      return undefined;
-    }
-    return Number(raw);
-  };
-  const out = {} as Record<ServiceName, ServiceTuning>;
-  for (const service of SERVICE_NAMES) {
-    const values = {} as Record<(typeof settings)[number][0], number>;
-    for (const [key, suffix, min] of settings) {
-      const fallback =
-        key === 'maxConcurrent'
-          ? (MAX_CONCURRENT_DEFAULTS[service] ?? RESILIENCE_DEFAULTS[key])
-          : // Unset, one attempt may take the whole call's time.
-            key === 'attemptTimeoutMs'
-            ? values.timeoutMs
-            : RESILIENCE_DEFAULTS[key];
-      values[key] = read(`${service.toUpperCase()}_${suffix}`, min) ?? read(`DOWNSTREAM_${suffix}`, min) ?? fallback;
-    }
-    const { timeoutMs, attemptTimeoutMs, ...rest } = values;
-    // An attempt longer than its call could never use the difference (a global
-    // DOWNSTREAM_ATTEMPT_TIMEOUT_MS above one service's TIMEOUT_MS is not a mistake).
-    out[service] = { timeoutMs, attemptTimeoutMs: Math.min(attemptTimeoutMs, timeoutMs), resilience: rest };
-  }
-  return out;
 }
 
 /** The process's own environment: the one place that reads `process.env`. */

@@ -29,15 +29,3 @@ export function readSecretRef(
   if (value !== undefined) return { kind: 'value', value };
   return undefined;
 }
-
-/** Describes a secret reference for start-up logs without ever showing the value. */
-export function describeSecretRef(ref: SecretRef): string {
-  switch (ref.kind) {
-    case 'file':
-      return `file ${ref.path}`;
-    case 'value':
-      return 'setting';
-    case 'default':
-      return `default (${ref.why})`;
-  }
-}

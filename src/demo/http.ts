@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type RequestListener } from 'no
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
+import { MAX_BATCH_SIZE } from '../config/defaults.js';
 import type { ServiceName } from '../config/index.js';
 import { BodyTooLargeError, readRawBody } from './read-body.js';
 import { IdpUnavailableError } from './token-validation.js';
@@ -166,7 +167,7 @@ export function requireBody(res: Response): unknown {
 }
 
 /** Maximum ids in one batch request (contracts/downstream.md). */
-export const MAX_BATCH_IDS = 100;
+export const MAX_BATCH_IDS = MAX_BATCH_SIZE;
 
 /** A comma-separated id list from the query: required, at most 100 ids, duplicates removed. */
 export function parseIds(res: Response, name: string): string[] {

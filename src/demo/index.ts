@@ -1,11 +1,7 @@
-import type { Express } from 'express';
 import type { Logger } from 'pino';
-import { SERVICE_NAMES, type ServiceName } from '../config/index.js';
-import { createCatalogApp } from './catalog.js';
+import type { AnyService } from '../services/registry.js';
+import { SERVICES } from '../services/registry.js';
 import { listen, type RecordedRequest } from './http.js';
-import { createOrdersApp } from './orders.js';
-import { createPaymentsApp } from './payments.js';
-import { createReviewsApp } from './reviews.js';
 import { cachedTokenCheck, discovery, introspectionCheck, userinfoCheck } from './token-validation.js';
 
 export type { RecordedRequest } from './http.js';
@@ -13,20 +9,23 @@ export { MAX_BATCH_IDS } from './http.js';
 export * from './seed/index.js';
 
 export interface DemoServicesOptions {
+  /** The services whose stand-ins to start (each definition's `loadDemo`). Default `SERVICES`. */
+  services?: readonly AnyService[];
   /** The IdP: orders validate user access tokens at its userinfo endpoint, reviews by introspection. */
   issuer: string;
-  /** The resource-server client reviews introspects as (the dev IdP's `resourceServer`). */
+  /** The resource-server client the stand-ins introspect as (the dev IdP's `resourceServer`). */
   introspectionClient: { clientId: string; clientSecret: string };
-  /** The catalog's expected `x-api-key`; a function, so tests can rotate keys while running. */
-  catalogApiKey: () => string;
-  /** The payments secret key (`Authorization: Bearer …`); a function, for rotation. */
-  paymentsSecretKey: () => string;
-  /** Scope a reviews token must carry. Default `reviews:read`. */
-  reviewsScope?: string;
+  /**
+   * The secret each secret-kind stand-in expects, by service name; functions, so tests
+   * can rotate keys while running. Default: the service's public demo value.
+   */
+  secrets?: Readonly<Record<string, () => string>>;
+  /** The scope a client-credentials token must carry, by service name. Default: the service's `defaultScope`. */
+  scopes?: Readonly<Record<string, string>>;
   /** Interface to listen on. Default `127.0.0.1`. */
   host?: string;
   /** Port per service. Default 0 (a free port) for each. */
-  ports?: Partial<Record<ServiceName, number>>;
+  ports?: Readonly<Record<string, number>>;
   /** Called for every request received, before any credential check (tests record them). */
   onRequest?: (r: RecordedRequest) => void;
   /**
@@ -39,48 +38,45 @@ export interface DemoServicesOptions {
 }
 
 export interface DemoServices {
-  /** Base URL of each service, e.g. `http://127.0.0.1:41234`. */
-  urls: Record<ServiceName, string>;
+  /** Base URL of each service started, e.g. `http://127.0.0.1:41234`. */
+  urls: Record<string, string>;
   close(): Promise<void>;
 }
 
 const DEFAULT_TOKEN_CACHE_TTL_MS = 5000;
 
 /**
- * Starts the four demo REST services of contracts/downstream.md, each on its own port
- * with fresh state, so `npm start` works with no settings and tests have real
+ * Starts the demo stand-ins of the given services (contracts/downstream.md), each on its
+ * own port with fresh state, so `npm start` works with no settings and tests have real
  * counterparts. Credentials are enforced exactly as the contract says.
  */
 export async function startDemoServices(opts: DemoServicesOptions): Promise<DemoServices> {
   const host = opts.host ?? '127.0.0.1';
   const ttl = opts.tokenCacheTtlMs ?? DEFAULT_TOKEN_CACHE_TTL_MS;
   const idp = discovery(opts.issuer);
-  const common = { onRequest: opts.onRequest, logger: opts.logger };
+  const checkUserToken = cachedTokenCheck(userinfoCheck(idp), ttl);
 
-  const apps: Record<ServiceName, Express> = {
-    catalog: createCatalogApp({ ...common, apiKey: opts.catalogApiKey }),
-    orders: createOrdersApp({ ...common, checkUserToken: cachedTokenCheck(userinfoCheck(idp), ttl) }),
-    reviews: createReviewsApp({
-      ...common,
-      checkServiceToken: cachedTokenCheck(
-        introspectionCheck(idp, opts.introspectionClient, opts.reviewsScope ?? 'reviews:read'),
-        ttl,
-      ),
-    }),
-    payments: createPaymentsApp({ ...common, secretKey: opts.paymentsSecretKey }),
-  };
-
-  const started: Array<{ name: ServiceName; url: string; close(): Promise<void> }> = [];
+  const started: Array<{ name: string; url: string; close(): Promise<void> }> = [];
   try {
-    for (const name of SERVICE_NAMES) {
-      started.push({ name, ...(await listen(apps[name], host, opts.ports?.[name] ?? 0)) });
+    for (const service of opts.services ?? SERVICES) {
+      const c = service.credential;
+      const standIn = await service.loadDemo();
+      const scope = c.kind === 'client-credentials' ? (opts.scopes?.[service.name] ?? c.defaultScope) : '';
+      const app = standIn({
+        secret: opts.secrets?.[service.name] ?? (() => ('demoValue' in c ? c.demoValue : '')),
+        checkUserToken,
+        checkServiceToken: cachedTokenCheck(introspectionCheck(idp, opts.introspectionClient, scope), ttl),
+        onRequest: opts.onRequest,
+        logger: opts.logger,
+      });
+      started.push({ name: service.name, ...(await listen(app, host, opts.ports?.[service.name] ?? 0)) });
     }
   } catch (err) {
     await Promise.all(started.map((s) => s.close()));
     throw err;
   }
   return {
-    urls: Object.fromEntries(started.map((s) => [s.name, s.url])) as Record<ServiceName, string>,
+    urls: Object.fromEntries(started.map((s) => [s.name, s.url])),
     close: async () => {
       await Promise.all(started.map((s) => s.close()));
     },

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Credential } from '../downstream/credential.js';
-import type { CallOptions, DownstreamClients } from '../downstream/index.js';
+import type { CallOptions } from '../downstream/index.js';
+import type { DownstreamClients, Loaders } from '../services/registry.js';
 import { unauthenticated } from './errors.js';
-import type { Loaders } from './loaders/index.js';
 import type { ViewerModel } from './models.js';
 
 /**

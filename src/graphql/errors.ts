@@ -2,6 +2,8 @@ import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/error
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AuthError } from '../auth/errors.js';
 import { DownstreamCallLimitError, DownstreamError } from '../downstream/errors.js';
+import type { ServiceSettings } from '../services/definition.js';
+import { SERVICE_SETTINGS } from '../services/settings.js';
 
 /**
  * The public error codes of this API (`extensions.code`), as promised to frontends in
@@ -62,12 +64,13 @@ export async function withArgumentPath<T>(call: Promise<T>, toArgument: (field: 
   }
 }
 
-const DOWNSTREAM_MESSAGES: Record<string, string> = {
-  catalog: 'The product catalog is unavailable right now.',
-  orders: 'Orders are unavailable right now.',
-  reviews: 'Reviews are unavailable right now.',
-  payments: 'Payments are unavailable right now.',
-};
+/** What a service's DOWNSTREAM_UNAVAILABLE error says, from its definition in the registry. */
+type UnavailableMessages = Readonly<Record<string, string>>;
+
+const messagesOf = (services: readonly Pick<ServiceSettings, 'name' | 'unavailableMessage'>[]): UnavailableMessages =>
+  Object.fromEntries(services.map((s) => [s.name, s.unavailableMessage]));
+
+const REGISTRY_MESSAGES = messagesOf(SERVICE_SETTINGS);
 
 /**
  * The parts of graphql-js's messages (validation, and the coercion of variables, which
@@ -106,13 +109,17 @@ export interface FormatErrorOptions {
    * the rest of each message stay. Default `false`.
    */
   readonly production?: boolean;
+  /** The services whose `unavailableMessage` DOWNSTREAM_UNAVAILABLE errors carry. Default `SERVICE_SETTINGS`. */
+  readonly services?: readonly Pick<ServiceSettings, 'name' | 'unavailableMessage'>[];
 }
 
 /** `formatError` for Apollo Server, with production's wording where `production` is set. */
-export function createFormatError({ production = false }: FormatErrorOptions = {}) {
-  if (!production) return formatError;
+export function createFormatError({ production = false, services }: FormatErrorOptions = {}) {
+  const messages = services ? messagesOf(services) : REGISTRY_MESSAGES;
+  const format = (formatted: GraphQLFormattedError, error: unknown) => formatErrorWith(messages, formatted, error);
+  if (!production) return format;
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const out = formatError(formatted, error);
+    const out = format(formatted, error);
     const message = withoutSchemaHints(out.message);
     return message === out.message ? out : { ...out, message };
   };
@@ -124,6 +131,10 @@ export function createFormatError({ production = false }: FormatErrorOptions = {
  * internals (the original is logged by the error-logging plugin).
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  return formatErrorWith(REGISTRY_MESSAGES, formatted, error);
+}
+
+function formatErrorWith(messages: UnavailableMessages, formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   const base = { locations: formatted.locations, path: formatted.path };
 
@@ -143,7 +154,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       case 'unavailable':
         return {
           ...base,
-          message: DOWNSTREAM_MESSAGES[original.service] ?? 'A service is unavailable right now.',
+          message: messages[original.service] ?? 'A service is unavailable right now.',
           extensions: {
             code: ErrorCode.DOWNSTREAM_UNAVAILABLE,
             service: original.service,

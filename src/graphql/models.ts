@@ -1,4 +1,5 @@
-import type { OrderLineDTO, ProductDTO } from '../downstream/types.js';
+import type { ProductDTO } from '../services/catalog/types.js';
+import type { OrderLineDTO } from '../services/orders/types.js';
 
 /**
  * GraphQL-side models for types that have no downstream DTO of their own. Codegen's

@@ -14,10 +14,17 @@ export function loadTypeDefs(): string[] {
     .map((f) => readFileSync(new URL(f, SCHEMA_DIR), 'utf8'));
 }
 
-export function createSchema(): GraphQLSchema {
+export interface SchemaOptions {
+  /** SDL. Default `loadTypeDefs()` (schema/). */
+  readonly typeDefs?: readonly string[];
+  /** Resolver maps, merged. Default `[resolvers]` (resolvers/index.ts). */
+  readonly resolvers?: readonly object[];
+}
+
+export function createSchema(opts: SchemaOptions = {}): GraphQLSchema {
   return makeExecutableSchema({
-    typeDefs: loadTypeDefs(),
-    resolvers: resolvers as never,
+    typeDefs: [...(opts.typeDefs ?? loadTypeDefs())],
+    resolvers: [...(opts.resolvers ?? [resolvers])] as never,
     // Every Query/Mutation field in the SDL must have a resolver; a typo fails start-up.
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });

@@ -1,17 +1,23 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { Server } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config/index.js';
 import type { GraphQLContext } from './context.js';
-import { createFormatError } from './errors.js';
+import { createFormatError, type FormatErrorOptions } from './errors.js';
 import { operationLimits } from './limits/index.js';
 import { errorLoggingPlugin } from './plugins/error-logging.js';
 
 export interface GraphQLServerOptions {
   schema: GraphQLSchema;
   config: Pick<Config, 'graphql' | 'operationLimits' | 'production'>;
+  /** Drained on `stop()` (ApolloServerPluginDrainHttpServer): in-flight requests finish first. */
+  httpServer?: Server;
+  /** The services whose DOWNSTREAM_UNAVAILABLE wording errors carry. Default: the registry's. */
+  services?: FormatErrorOptions['services'];
 }
 
 /**
@@ -19,7 +25,7 @@ export interface GraphQLServerOptions {
  * here so nobody turns it off), no stack traces to clients, every error through
  * `formatError`, Sandbox and introspection only where the settings allow.
  */
-export function createGraphQLServer({ schema, config }: GraphQLServerOptions): ApolloServer<GraphQLContext> {
+export function createGraphQLServer({ schema, config, httpServer, services }: GraphQLServerOptions): ApolloServer<GraphQLContext> {
   const limits = operationLimits({ limits: config.operationLimits, introspection: config.graphql.introspection });
   return new ApolloServer<GraphQLContext>({
     schema,
@@ -34,11 +40,12 @@ export function createGraphQLServer({ schema, config }: GraphQLServerOptions): A
     validationRules: limits.validationRules,
     introspection: config.graphql.introspection,
     includeStacktraceInErrorResponses: false,
-    // main.ts owns shutdown (drain HTTP, then stop Apollo, then close pools); Apollo's
+    // bff.ts owns shutdown (readiness off, drain HTTP, stop Apollo, close pools); Apollo's
     // own SIGTERM handler would race it and leave our stop() waiting forever.
     stopOnTerminationSignals: false,
-    formatError: createFormatError({ production: config.production }),
+    formatError: createFormatError({ production: config.production, services }),
     plugins: [
+      ...(httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer })] : []),
       limits.plugin,
       errorLoggingPlugin(),
       config.graphql.sandbox

@@ -27,17 +27,28 @@ async function runCheck(c: ReadinessCheck): Promise<boolean> {
 /**
  * `/healthz`: the process runs (liveness; never checks dependencies, or a Redis blip
  * would restart every instance). `/readyz`: the session store and the IdP's discovery
- * document are reachable; a 503 names the failing part, nothing more.
+ * document are reachable; a 503 names the failing part, nothing more, and from the start
+ * of a shutdown it is always 503 (`shutting-down`).
  */
-export function healthRoutes(checks: readonly ReadinessCheck[]): Router {
+export function healthRoutes(
+  checks: readonly ReadinessCheck[],
+  opts: {
+    /** True once shutdown began: `/readyz` then answers 503 so a load balancer stops sending. */
+    shuttingDown?: () => boolean;
+  } = {},
+): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
+    res.setHeader('cache-control', 'no-store');
+    if (opts.shuttingDown?.()) {
+      res.status(503).json({ status: 'unavailable', failing: ['shutting-down'] });
+      return;
+    }
     const results = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c)] as const));
     const failing = results.filter(([, ok]) => !ok).map(([name]) => name);
-    res.setHeader('cache-control', 'no-store');
     res.status(failing.length === 0 ? 200 : 503).json(
       failing.length === 0 ? { status: 'ready' } : { status: 'unavailable', failing },
     );

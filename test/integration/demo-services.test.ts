@@ -11,7 +11,7 @@ import {
   SEED_REVIEWS,
   startDemoServices,
 } from '../../src/demo/index.js';
-import type { OrderDTO, PaymentIntentDTO, ProductDTO, ProductReviewsDTO } from '../../src/downstream/types.js';
+import type { OrderDTO, PaymentIntentDTO, ProductDTO, ProductReviewsDTO } from '../../src/services/index.js';
 import { Recorder } from '../../test/support/recorder.js';
 import { authorizationCodeFlow, discover, type TestClient, tokenRequest } from '../../test/support/oidc-tokens.js';
 
@@ -69,8 +69,7 @@ beforeAll(async () => {
   services = await startDemoServices({
     issuer,
     introspectionClient: idp.resourceServer,
-    catalogApiKey: () => catalogKey,
-    paymentsSecretKey: () => PAYMENTS_KEY,
+    secrets: { catalog: () => catalogKey, payments: () => PAYMENTS_KEY },
     onRequest: recorder.record,
   });
   const [alice, bob] = await Promise.all([
@@ -518,8 +517,7 @@ describe('isolation and outages', () => {
     const other = await startDemoServices({
       issuer: deadIssuer,
       introspectionClient: idp.resourceServer,
-      catalogApiKey: () => catalogKey,
-      paymentsSecretKey: () => PAYMENTS_KEY,
+      secrets: { catalog: () => catalogKey, payments: () => PAYMENTS_KEY },
     });
     try {
       for (const [service, path] of [['orders', '/me/orders'], ['reviews', '/reviews?productIds=p1']] as const) {
@@ -536,8 +534,7 @@ describe('isolation and outages', () => {
     const other = await startDemoServices({
       issuer,
       introspectionClient: idp.resourceServer,
-      catalogApiKey: () => catalogKey,
-      paymentsSecretKey: () => PAYMENTS_KEY,
+      secrets: { catalog: () => catalogKey, payments: () => PAYMENTS_KEY },
     });
     try {
       const a = await fetch(`${other.urls.orders}/me/orders?limit=100`, { headers: bearer(aliceToken) });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { CatalogClient } from '../../src/downstream/catalog-client.js';
 import type { Credential } from '../../src/downstream/credential.js';
 import { ServiceHttp } from '../../src/downstream/http/service-http.js';
-import { OrdersClient } from '../../src/downstream/orders-client.js';
 import { staticSecret } from '../../src/secrets/index.js';
+import { CatalogClient } from '../../src/services/catalog/client.js';
+import { OrdersClient } from '../../src/services/orders/client.js';
 import { recordingLogger, reply, type Reply, useFaultServer } from '../support/fault-server.js';
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../src/config/index.js';
 import type { Credential } from '../../src/downstream/credential.js';
-import { createDownstreamClients, type DownstreamClients } from '../../src/downstream/index.js';
+import { createDownstreamClients, type DownstreamClients } from '../../src/services/index.js';
 import type { DownstreamError } from '../../src/downstream/errors.js';
 import type { SecretSource } from '../../src/secrets/index.js';
 import { FaultServer, recordingLogger, reply } from '../support/fault-server.js';
@@ -85,8 +85,8 @@ beforeAll(async () => {
       reviews: servers.reviews.url,
       payments: servers.payments.url,
     },
-    secrets: { catalogApiKey: catalogKey, paymentsSecretKey: paymentsKey },
-    reviewsToken,
+    secrets: { catalog: catalogKey, payments: paymentsKey },
+    clientCredentials: () => reviewsToken,
     logger: logs.logger,
     http: { resilience: { initialBackoffMs: 1, maxBackoffMs: 5 } },
   });

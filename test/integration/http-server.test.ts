@@ -2,14 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { type App, createApp } from '../../src/app.js';
+import type { App } from '../../src/app.js';
+import { startBff } from '../../src/bff.js';
 import { loadConfig } from '../../src/config/index.js';
-import { openSecrets } from '../../src/secrets/index.js';
+import { SERVICES } from '../../src/services/registry.js';
 import { recordingLogger } from '../support/fault-server.js';
 import { freePort } from '../support/free-port.js';
 
 /**
- * The HTTP server itself, built by `createApp` as main.ts builds it: timeouts against
+ * The HTTP server itself, started by `startBff` as main.ts starts it: timeouts against
  * slow clients (a raw socket trickling its headers), and who may read `/metrics` on the
  * public port and on `METRICS_PORT`. Nothing here reaches the IdP or a downstream
  * service, so their URLs point nowhere.
@@ -48,41 +49,32 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** createApp with these settings, listening on loopback; no Redis (the app falls back to memory). */
+/** The BFF as main.ts starts it (`startBff`), on a free loopback port; no Redis (the app falls back to memory). */
 async function start(env: Record<string, string>): Promise<Running> {
   const config = loadConfig(env);
-  const secrets = openSecrets({
-    oidcClientSecret: config.oidc.clientSecret,
-    sessionSecret: config.session.secret,
-    sessionEncryptionKey: config.session.encryptionKey,
-    catalogApiKey: config.downstream.catalog.apiKey,
-    paymentsSecretKey: config.downstream.payments.secretKey,
-    ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
-  });
   const logs = recordingLogger();
   const nowhere = 'http://127.0.0.1:9';
-  const app = await createApp(config, {
+  const bff = await startBff(config, {
     logger: logs.logger,
-    secrets,
-    urls: { catalog: nowhere, orders: nowhere, reviews: nowhere, payments: nowhere },
-    issuer: config.oidc.issuer ?? nowhere,
+    port: 0,
+    metricsPort: 0,
+    // Nothing here needs shared state; the production settings name a Redis that is not there.
+    redis: false,
+    urls: Object.fromEntries(SERVICES.map((s) => [s.name, nowhere])),
   });
-  const url = await listen(app.httpServer);
-  const metricsServer = createServer(app.metricsApp);
+  const metricsServer = createServer(bff.app.metricsApp);
   const metricsUrl = await listen(metricsServer);
   return {
-    url,
-    app,
+    url: bff.url,
+    app: bff.app,
     logs,
     metricsUrl,
     close: async () => {
-      for (const server of [app.httpServer, metricsServer]) {
-        await new Promise((resolve) => {
-          server.close(resolve);
-          server.closeAllConnections();
-        });
-      }
-      await app.close();
+      await new Promise((resolve) => {
+        metricsServer.close(resolve);
+        metricsServer.closeAllConnections();
+      });
+      await bff.close();
     },
   };
 }

@@ -3,13 +3,15 @@ import type { JWK } from 'oidc-provider';
 import { Writable } from 'node:stream';
 import { createClient, type RedisClientType } from 'redis';
 import type { CookieJar } from 'tough-cookie';
-import { type App, createApp } from '../../src/app.js';
+import type { App } from '../../src/app.js';
+import { startBff } from '../../src/bff.js';
 import { type Config, DEMO, loadConfig, type ServiceName } from '../../src/config/index.js';
 import { createDevIdp, type DevIdp } from '../../src/demo/dev-idp.js';
 import { listen } from '../../src/demo/http.js';
 import { startDemoServices } from '../../src/demo/index.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { openSecrets } from '../../src/secrets/index.js';
+import { urlSetting } from '../../src/services/definition.js';
+import { SERVICES } from '../../src/services/registry.js';
 import { freePort } from './free-port.js';
 import { loginThroughIdp } from './oidc-login.js';
 import { Recorder } from './recorder.js';
@@ -38,6 +40,9 @@ export interface StackOptions {
   /** The rate limits' window in seconds (to see a limit reset quickly). Default: the app's (60). */
   readonly rateLimitWindowS?: number;
 }
+
+/** Every service's public demo secret (what the stand-ins accept unless a test rotates it). */
+const DEMO_SECRETS: readonly string[] = SERVICES.flatMap((s) => ('demoValue' in s.credential ? [s.credential.demoValue] : []));
 
 /** The BFF instances' clock for sessions and tokens: real time plus an offset tests move. */
 export interface StackClock {
@@ -116,7 +121,7 @@ export const SESSION_ENCRYPTION_KEY = 'test-encryption-key-0123456789abcdef';
 /**
  * Starts the whole system on loopback the way production wires it, every part real:
  * the dev IdP (oidc-provider), the demo services recording every request, an optional
- * redis-server, and one or more BFF instances built by `createApp`.
+ * redis-server, and one or more BFF instances started by `startBff`, as main.ts starts it.
  */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const recorder = new Recorder();
@@ -162,11 +167,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       (idp.idp.provider as unknown as EventEmitter).on(event, (token: { jti: string }) => issuedTokens.add(token.jti));
     }
 
+    // Every service of the registry, started once and shared by the instances.
     const demo = await startDemoServices({
       issuer: idp.issuer,
       introspectionClient: idp.idp.resourceServer,
-      catalogApiKey: opts.catalogApiKey ?? (() => DEMO.catalogApiKey),
-      paymentsSecretKey: opts.paymentsSecretKey ?? (() => DEMO.paymentsSecretKey),
+      secrets: {
+        ...(opts.catalogApiKey ? { catalog: opts.catalogApiKey } : {}),
+        ...(opts.paymentsSecretKey ? { payments: opts.paymentsSecretKey } : {}),
+      },
       onRequest: (r) => recorder.record(r),
     });
     cleanups.push(() => demo.close());
@@ -180,10 +188,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
     const sharedEnv: Record<string, string> = {
       OIDC_ISSUER: idp.issuer,
-      CATALOG_URL: demo.urls.catalog,
-      ORDERS_URL: demo.urls.orders,
-      REVIEWS_URL: demo.urls.reviews,
-      PAYMENTS_URL: demo.urls.payments,
+      ...Object.fromEntries(SERVICES.map((s) => [urlSetting(s), demo.urls[s.name]!])),
       // Instances that share Redis must share these secrets, as in production.
       SESSION_SECRET,
       SESSION_ENCRYPTION_KEY,
@@ -213,13 +218,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const instances: BffInstance[] = [];
     for (const [i, port] of ports.entries()) {
       const config = loadConfig({ ...sharedEnv, PORT: String(port), PUBLIC_URL: origins[i]! });
-      const secrets = openSecrets({
-        oidcClientSecret: config.oidc.clientSecret,
-        sessionSecret: config.session.secret,
-        sessionEncryptionKey: config.session.encryptionKey,
-        catalogApiKey: config.downstream.catalog.apiKey,
-        paymentsSecretKey: config.downstream.payments.secretKey,
-      });
       let redis: RedisClientType | undefined;
       if (redisUrl) {
         const client = createClient({ url: redisUrl }) as RedisClientType;
@@ -227,35 +225,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         cleanups.push(() => client.quit());
         redis = client;
       }
-      const app = await createApp(config, {
+      // Composed exactly as main.ts composes it; the URLs come from the parsed settings,
+      // as in production, so a test can point one service elsewhere.
+      const bff = await startBff(config, {
         logger: createLogger({ level: 'debug', destination: sink }).child({ instance: i }),
-        secrets,
-        // From the parsed settings, as in production, so a test can point one service elsewhere.
-        urls: {
-          catalog: config.downstream.catalog.url!,
-          orders: config.downstream.orders.url!,
-          reviews: config.downstream.reviews.url!,
-          payments: config.downstream.payments.url!,
-        },
-        issuer: config.oidc.issuer!,
-        redis,
         now: clock.now,
+        ...(redis ? { redis } : {}),
         ...(opts.rateLimitWindowS ? { rateLimitWindowS: opts.rateLimitWindowS } : {}),
       });
-      await new Promise<void>((resolve, reject) => {
-        app.httpServer.once('error', reject);
-        app.httpServer.listen(port, '127.0.0.1', () => {
-          app.httpServer.off('error', reject);
-          resolve();
-        });
-      });
-      cleanups.push(async () => {
-        await new Promise((resolve) => {
-          app.httpServer.close(resolve);
-          app.httpServer.closeAllConnections();
-        });
-        await app.close();
-      });
+      cleanups.push(() => bff.close());
+      const app = bff.app;
       instances.push({ url: origins[i]!, app, config });
     }
 
@@ -280,7 +259,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     function isLogoutHint(name: string, value: string): boolean {
       return name === 'location' && value.startsWith(`${endSession}?`);
     }
-    const secretValues = [DEMO.clientSecret, DEMO.catalogApiKey, DEMO.paymentsSecretKey, SESSION_SECRET, SESSION_ENCRYPTION_KEY];
+    const secretValues = [DEMO.clientSecret, ...DEMO_SECRETS, SESSION_SECRET, SESSION_ENCRYPTION_KEY];
     const leaks = (): string[] => {
       const received = recorder.all
         .flatMap((c) => [c.headers.authorization, c.headers['x-api-key']])
@@ -311,7 +290,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       },
       leaks,
       recorder,
-      urls: demo.urls,
+      urls: demo.urls as Record<ServiceName, string>,
       logLines,
       seen,
       redisUrl,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { OrderDTO, OrderStatusDTO, PaymentIntentDTO, PaymentIntentStatusDTO } from '../../downstream/types.js';
+import type { OrderDTO, OrderStatusDTO } from '../../services/orders/types.js';
+import type { PaymentIntentDTO, PaymentIntentStatusDTO } from '../../services/payments/types.js';
 import { SEED_PRODUCTS_BY_ID } from './products.js';
 
 interface OrderRow {

@@ -1,4 +1,4 @@
-import type { ProductDTO } from '../../downstream/types.js';
+import type { ProductDTO } from '../../services/catalog/types.js';
 
 /** [name, description, price in cents, stock]; ids are p1… in this order. */
 type Row = readonly [string, string, number, number];

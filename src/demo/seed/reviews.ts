@@ -1,4 +1,4 @@
-import type { ProductReviewsDTO, ReviewDTO } from '../../downstream/types.js';
+import type { ProductReviewsDTO, ReviewDTO } from '../../services/reviews/types.js';
 import { SEED_PRODUCTS } from './products.js';
 
 /** [rating, title, body]: written to fit any product of the shop. */

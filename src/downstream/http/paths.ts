@@ -4,6 +4,8 @@
  * `../admin` or `a?b#c` must never address a different resource of the service.
  */
 
+import { MAX_BATCH_SIZE } from '../../config/defaults.js';
+
 /** Lone UTF-16 surrogates: `encodeURIComponent` throws on them (valid pairs are not matched under `u`). */
 const LONE_SURROGATE = /\p{Surrogate}/gu;
 
@@ -56,8 +58,8 @@ export function listValue(ids: readonly string[]): string {
   return out;
 }
 
-/** The contract's limit on ids per batch request. */
-export const MAX_BATCH_SIZE = 100;
+/** The contract's limit on ids per batch request (one constant, in config/defaults.ts). */
+export { MAX_BATCH_SIZE };
 
 /** A `maxBatchSize` option, checked once at construction: 1 to 100, default 100. */
 export function checkBatchSize(value: number | undefined): number {

@@ -16,6 +16,7 @@ import {
   type IPolicy,
   type RetryPolicy,
 } from 'cockatiel';
+import { DOWNSTREAM_DEFAULTS } from '../../config/defaults.js';
 import type { ServiceName } from '../../config/index.js';
 import type { Logger } from '../../observability/logger.js';
 import { DownstreamError } from '../errors.js';
@@ -53,21 +54,21 @@ export interface ResilienceOptions {
    * (half-open); the probe's success closes it, its failure opens it again. Default `5000`.
    */
   readonly halfOpenAfterMs?: number;
-  /** Calls in flight at once (beyond the pool's sockets they wait in undici). Default `128`. */
+  /** Calls in flight at once (beyond the pool's sockets they wait in undici). Default `64` (`DOWNSTREAM_DEFAULTS`). */
   readonly maxConcurrent?: number;
   /** Calls waiting for a slot; beyond that a call fails at once as unavailable. Default `512`. */
   readonly maxQueued?: number;
 }
 
 export const RESILIENCE_DEFAULTS: Readonly<Required<ResilienceOptions>> = {
-  maxRetries: 2,
+  maxRetries: DOWNSTREAM_DEFAULTS.maxRetries,
   initialBackoffMs: 50,
   maxBackoffMs: 1000,
   maxRetryAfterMs: 2000,
   minAttemptMs: 50,
-  breakAfterFailures: 5,
-  halfOpenAfterMs: 5000,
-  maxConcurrent: 128,
+  breakAfterFailures: DOWNSTREAM_DEFAULTS.breakAfterFailures,
+  halfOpenAfterMs: DOWNSTREAM_DEFAULTS.halfOpenAfterMs,
+  maxConcurrent: DOWNSTREAM_DEFAULTS.maxConcurrent,
   maxQueued: 512,
 };
 

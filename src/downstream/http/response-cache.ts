@@ -1,5 +1,6 @@
 import CachePolicy from 'http-cache-semantics';
 import { LRUCache } from 'lru-cache';
+import { RESPONSE_CACHE_MAX_ENTRIES } from '../../config/defaults.js';
 
 /**
  * A bounded, process-wide HTTP cache for the answers of one service's GETs that are the
@@ -18,7 +19,7 @@ import { LRUCache } from 'lru-cache';
  */
 
 export interface ResponseCacheOptions {
-  /** Most answers kept (least recently used go first). Default `1000`. */
+  /** Most answers kept (least recently used go first). Default `1000` (`RESPONSE_CACHE_MAX_ENTRIES`). */
   readonly maxEntries?: number | undefined;
   /** Most body characters kept in total; a bigger single body is not stored. Default 16 Mi. */
   readonly maxChars?: number | undefined;
@@ -50,7 +51,7 @@ export class ResponseCache {
 
   constructor(opts: ResponseCacheOptions = {}) {
     this.entries = new LRUCache<string, Entry>({
-      max: opts.maxEntries ?? 1000,
+      max: opts.maxEntries ?? RESPONSE_CACHE_MAX_ENTRIES,
       maxSize: opts.maxChars ?? 16 * 1024 * 1024,
       sizeCalculation: (entry, key) => entry.text.length + key.length || 1,
     });

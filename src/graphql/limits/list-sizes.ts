@@ -1,4 +1,4 @@
-import { MAX_BATCH_SIZE } from '../loaders/index.js';
+import { MAX_BATCH_SIZE } from '../../config/defaults.js';
 
 /**
  * How long a list field's answer may be, and which argument says so: the one table the

@@ -35,10 +35,12 @@ describe('loadConfig outside production', () => {
     const config = loadConfig({});
     expect(config.production).toBe(false);
     expect(config.server).toMatchObject({ port: 4000, host: '127.0.0.1', publicUrl: 'http://localhost:4000' });
-    expect(config.demo).toEqual({ services: ['catalog', 'orders', 'reviews', 'payments'], idp: true, memoryStore: true });
+    expect(config.demo).toEqual({ services: ['catalog', 'orders', 'reviews', 'payments'], memoryStore: true });
+    // No issuer: the embedded development IdP.
+    expect(config.oidc.issuer).toBeUndefined();
     expect(config.oidc.scopes).toEqual(['openid', 'profile', 'email', 'offline_access']);
     expect(config.session).toMatchObject({ idleTimeoutS: 1800, absoluteTimeoutS: 43200, tokenRefreshSkewS: 60, cookieName: 'shop.sid' });
-    expect(config.downstream.catalog.apiKey).toMatchObject({ kind: 'default', value: DEMO.catalogApiKey });
+    expect(config.downstream.catalog.secret).toMatchObject({ kind: 'default', value: DEMO.catalogApiKey });
     expect(config.warnings.filter((w) => w.includes('demo services'))).toHaveLength(1);
     expect(config.warnings.filter((w) => w.includes('identity provider'))).toHaveLength(1);
     expect(config.warnings.filter((w) => w.includes('memory'))).toHaveLength(1);
@@ -63,7 +65,7 @@ describe('loadConfig outside production', () => {
   });
 
   it('reads a secret from X_FILE and refuses X and X_FILE together', () => {
-    expect(loadConfig({ CATALOG_API_KEY_FILE: '/run/secrets/catalog' }).downstream.catalog.apiKey).toEqual({
+    expect(loadConfig({ CATALOG_API_KEY_FILE: '/run/secrets/catalog' }).downstream.catalog.secret).toEqual({
       kind: 'file',
       path: '/run/secrets/catalog',
     });
@@ -97,7 +99,8 @@ describe('loadConfig in production', () => {
   it('accepts a complete, safe configuration with no demo default', () => {
     const config = loadConfig(PRODUCTION);
     expect(config.production).toBe(true);
-    expect(config.demo).toEqual({ services: [], idp: false, memoryStore: false });
+    expect(config.demo).toEqual({ services: [], memoryStore: false });
+    expect(config.oidc.issuer).toBe('https://id.example');
     expect(config.warnings).toEqual([]);
     expect(config.graphql).toMatchObject({ introspection: false, sandbox: false });
     expect(config.oidc.allowInsecureIssuer).toBe(false);

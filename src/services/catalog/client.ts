@@ -1,10 +1,11 @@
-import type { SecretSource } from '../secrets/index.js';
-import { apiKeyCredential, type SecretRotationOptions } from './credentials.js';
-import type { SharedAnswerClientOptions } from './http/client-options.js';
-import { itemsOf } from './http/items.js';
-import { checkBatchSize, encodeValue, fetchInBatches, listValue } from './http/paths.js';
-import { ServiceHttp, type CallOptions } from './http/service-http.js';
-import type { ItemsDTO, ProductDTO, ProductPageDTO } from './types.js';
+import type { SecretSource } from '../../secrets/index.js';
+import { apiKeyCredential, type SecretRotationOptions } from '../../downstream/secret-credential.js';
+import type { SharedAnswerClientOptions } from '../../downstream/http/client-options.js';
+import { itemsOf } from '../../downstream/http/items.js';
+import { checkBatchSize, encodeValue, fetchInBatches, listValue } from '../../downstream/http/paths.js';
+import { ServiceHttp, type CallOptions } from '../../downstream/http/service-http.js';
+import type { ItemsDTO } from '../../downstream/types.js';
+import type { ProductDTO, ProductPageDTO } from './types.js';
 
 export interface CatalogClientOptions extends SharedAnswerClientOptions {
   /** `CATALOG_API_KEY`, sent as `x-api-key` on every call; rotated without a lost call. */
@@ -58,9 +59,14 @@ export class CatalogClient {
     return { items: itemsOf('catalog', page), nextCursor: page.nextCursor ?? null };
   }
 
-  /** The circuit's state, for readiness and metrics. */
+  /** The circuit's state (the `downstream_circuit_state` gauge). */
   get circuit(): ServiceHttp['circuit'] {
     return this.http.circuit;
+  }
+
+  /** Answers held by the shared response cache (the `downstream_cached_answers` gauge). */
+  get cachedAnswers(): number {
+    return this.http.cachedAnswers;
   }
 
   close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
-import { apiKeyCredential, bearerSecretCredential } from '../../../src/downstream/credentials.js';
+import { apiKeyCredential, bearerSecretCredential } from '../../../src/downstream/secret-credential.js';
 import type { SecretSource } from '../../../src/secrets/index.js';
 import { recordingLogger } from '../../support/fault-server.js';
 

@@ -1,9 +1,10 @@
-import type { Credential } from './credential.js';
-import type { SharedAnswerClientOptions } from './http/client-options.js';
-import { itemsOf } from './http/items.js';
-import { checkBatchSize, fetchInBatches, listValue } from './http/paths.js';
-import { ServiceHttp, type CallOptions } from './http/service-http.js';
-import type { ItemsDTO, ProductReviewsDTO } from './types.js';
+import type { Credential } from '../../downstream/credential.js';
+import type { SharedAnswerClientOptions } from '../../downstream/http/client-options.js';
+import { itemsOf } from '../../downstream/http/items.js';
+import { checkBatchSize, fetchInBatches, listValue } from '../../downstream/http/paths.js';
+import { ServiceHttp, type CallOptions } from '../../downstream/http/service-http.js';
+import type { ItemsDTO } from '../../downstream/types.js';
+import type { ProductReviewsDTO } from './types.js';
 
 export interface ReviewsClientOptions extends SharedAnswerClientOptions {
   /**
@@ -50,9 +51,14 @@ export class ReviewsClient {
     );
   }
 
-  /** The circuit's state, for readiness and metrics. */
+  /** The circuit's state (the `downstream_circuit_state` gauge). */
   get circuit(): ServiceHttp['circuit'] {
     return this.http.circuit;
+  }
+
+  /** Answers held by the shared response cache (the `downstream_cached_answers` gauge). */
+  get cachedAnswers(): number {
+    return this.http.cachedAnswers;
   }
 
   close(): Promise<void> {

@@ -1,6 +1,7 @@
+import type { DemoStandIn } from '../definition.js';
 import type { Express, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { ProductDTO } from '../downstream/types.js';
+import type { ProductDTO } from './types.js';
 import {
   sendCacheable,
   createServiceApp,
@@ -12,8 +13,8 @@ import {
   type RecordedRequest,
   secretEquals,
   unauthenticated,
-} from './http.js';
-import { SEED_PRODUCTS, SEED_PRODUCTS_BY_ID } from './seed/index.js';
+} from '../../demo/http.js';
+import { SEED_PRODUCTS, SEED_PRODUCTS_BY_ID } from '../../demo/seed/index.js';
 
 export interface CatalogOptions {
   /** The expected `x-api-key`; a function so a rotated key applies at once. */
@@ -81,3 +82,6 @@ export function createCatalogApp(opts: CatalogOptions): Express {
   finishServiceApp(app, opts.logger);
   return app;
 }
+
+/** The stand-in the registry starts when `CATALOG_URL` is unset. */
+export const catalogDemo: DemoStandIn = (ctx) => createCatalogApp({ apiKey: ctx.secret, onRequest: ctx.onRequest, logger: ctx.logger });

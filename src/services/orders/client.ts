@@ -1,9 +1,10 @@
-import type { Credential } from './credential.js';
-import type { ClientOptions } from './http/client-options.js';
-import { itemsOf } from './http/items.js';
-import { checkBatchSize, encodeValue, fetchInBatches, listValue } from './http/paths.js';
-import { ServiceHttp, type CallOptions } from './http/service-http.js';
-import type { ItemsDTO, NewOrderLineDTO, OrderDTO } from './types.js';
+import type { Credential } from '../../downstream/credential.js';
+import type { ClientOptions } from '../../downstream/http/client-options.js';
+import { itemsOf } from '../../downstream/http/items.js';
+import { checkBatchSize, encodeValue, fetchInBatches, listValue } from '../../downstream/http/paths.js';
+import { ServiceHttp, type CallOptions } from '../../downstream/http/service-http.js';
+import type { ItemsDTO } from '../../downstream/types.js';
+import type { NewOrderLineDTO, OrderDTO } from './types.js';
 
 export interface OrdersClientOptions extends ClientOptions {
   /** Ids per `GET /orders` request; longer lists are split and fetched in parallel. Default `100`. */
@@ -81,7 +82,7 @@ export class OrdersClient {
     });
   }
 
-  /** The circuit's state, for readiness and metrics. */
+  /** The circuit's state (the `downstream_circuit_state` gauge). */
   get circuit(): ServiceHttp['circuit'] {
     return this.http.circuit;
   }

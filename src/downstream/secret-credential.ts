@@ -1,3 +1,4 @@
+import { SECRET_ROTATION_DEFAULTS } from '../config/defaults.js';
 import type { ServiceName } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretSource } from '../secrets/index.js';
@@ -25,7 +26,8 @@ export interface SecretCredentialOptions {
   readonly logger: Logger;
   /**
    * How long a call refused with the current secret waits for a new one to arrive, in
-   * ms; the call's own time left bounds it as well. `0` never waits. Default `2000`.
+   * ms; the call's own time left bounds it as well. `0` never waits. Default `2000`
+   * (`SECRET_ROTATION_DEFAULTS`, config/defaults.ts).
    */
   readonly rotationWaitMs?: number | undefined;
   /**
@@ -40,8 +42,6 @@ export interface SecretCredentialOptions {
 
 /** The rotation settings alone, as configuration passes them. */
 export type SecretRotationOptions = Pick<SecretCredentialOptions, 'rotationWaitMs' | 'previousGraceMs'>;
-
-export const SECRET_ROTATION_DEFAULTS = { rotationWaitMs: 2000, previousGraceMs: 300_000 } as const;
 
 /** A static API key in a header (catalog: `x-api-key`, the default header). */
 export function apiKeyCredential(secret: SecretSource, opts: SecretCredentialOptions & { header?: string }): Credential {
@@ -74,7 +74,7 @@ class SecretCredential implements Credential {
     private readonly prefix: string,
     private readonly opts: SecretCredentialOptions,
   ) {
-    this.rotationWaitMs = opts.rotationWaitMs ?? SECRET_ROTATION_DEFAULTS.rotationWaitMs;
+    this.rotationWaitMs = opts.rotationWaitMs ?? SECRET_ROTATION_DEFAULTS.waitMs;
     this.previousGraceMs = opts.previousGraceMs ?? SECRET_ROTATION_DEFAULTS.previousGraceMs;
     this.now = opts.now ?? Date.now;
   }

@@ -1,6 +1,7 @@
+import type { DemoStandIn } from '../definition.js';
 import type { Express, Response } from 'express';
 import type { Logger } from 'pino';
-import type { NewOrderLineDTO, OrderDTO } from '../downstream/types.js';
+import type { NewOrderLineDTO, OrderDTO } from './types.js';
 import {
   IdempotentReplies,
   requireBearer,
@@ -12,9 +13,9 @@ import {
   parseIds,
   type RecordedRequest,
   requireBody,
-} from './http.js';
-import { SEED_ORDERS, SEED_PRODUCTS_BY_ID } from './seed/index.js';
-import type { TokenCheck } from './token-validation.js';
+} from '../../demo/http.js';
+import { SEED_ORDERS, SEED_PRODUCTS_BY_ID } from '../../demo/seed/index.js';
+import type { TokenCheck } from '../../demo/token-validation.js';
 
 export interface OrdersOptions {
   /** Resolves a user access token to its `sub` (null when invalid); see token-validation.ts. */
@@ -136,3 +137,7 @@ export function createOrdersApp(opts: OrdersOptions): Express {
   finishServiceApp(app, opts.logger);
   return app;
 }
+
+/** The stand-in the registry starts when `ORDERS_URL` is unset. */
+export const ordersDemo: DemoStandIn = (ctx) =>
+  createOrdersApp({ checkUserToken: ctx.checkUserToken, onRequest: ctx.onRequest, logger: ctx.logger });

@@ -1,6 +1,7 @@
+import type { DemoStandIn } from '../definition.js';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
-import type { ProductReviewsDTO } from '../downstream/types.js';
+import type { ProductReviewsDTO } from './types.js';
 import {
   requireBearer,
   sendCacheable,
@@ -8,9 +9,9 @@ import {
   finishServiceApp,
   parseIds,
   type RecordedRequest,
-} from './http.js';
-import { SEED_REVIEWS } from './seed/index.js';
-import type { TokenCheck } from './token-validation.js';
+} from '../../demo/http.js';
+import { SEED_REVIEWS } from '../../demo/seed/index.js';
+import type { TokenCheck } from '../../demo/token-validation.js';
 
 export interface ReviewsOptions {
   /** Resolves a client-credentials token (introspected, scope checked), or null when invalid. */
@@ -41,3 +42,7 @@ export function createReviewsApp(opts: ReviewsOptions): Express {
   finishServiceApp(app, opts.logger);
   return app;
 }
+
+/** The stand-in the registry starts when `REVIEWS_URL` is unset. */
+export const reviewsDemo: DemoStandIn = (ctx) =>
+  createReviewsApp({ checkServiceToken: ctx.checkServiceToken, onRequest: ctx.onRequest, logger: ctx.logger });

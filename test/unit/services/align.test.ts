@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { alignToKeys } from '../../../src/graphql/loaders/align.js';
+import { alignToKeys } from '../../../src/services/align.js';
 
 describe('alignToKeys', () => {
   it('returns one slot per key, in key order, null for absent ids, duplicates filled', () => {

@@ -1,10 +1,10 @@
-import type { SecretSource } from '../secrets/index.js';
-import { bearerSecretCredential, type SecretRotationOptions } from './credentials.js';
-import { DownstreamError } from './errors.js';
-import type { ClientOptions } from './http/client-options.js';
-import { formBody } from './http/form.js';
-import { path } from './http/paths.js';
-import { ServiceHttp, type CallOptions } from './http/service-http.js';
+import type { SecretSource } from '../../secrets/index.js';
+import { bearerSecretCredential, type SecretRotationOptions } from '../../downstream/secret-credential.js';
+import { DownstreamError } from '../../downstream/errors.js';
+import type { ClientOptions } from '../../downstream/http/client-options.js';
+import { formBody } from '../../downstream/http/form.js';
+import { path } from '../../downstream/http/paths.js';
+import { ServiceHttp, type CallOptions } from '../../downstream/http/service-http.js';
 import type { PaymentIntentDTO } from './types.js';
 
 export interface PaymentsClientOptions extends ClientOptions {
@@ -73,7 +73,7 @@ export class PaymentsClient {
     });
   }
 
-  /** The circuit's state, for readiness and metrics. */
+  /** The circuit's state (the `downstream_circuit_state` gauge). */
   get circuit(): ServiceHttp['circuit'] {
     return this.http.circuit;
   }

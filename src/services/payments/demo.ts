@@ -1,7 +1,8 @@
+import type { DemoStandIn } from '../definition.js';
 import { randomBytes } from 'node:crypto';
 import type { Express, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { PaymentIntentDTO } from '../downstream/types.js';
+import type { PaymentIntentDTO } from './types.js';
 import {
   IdempotentReplies,
   requireIdempotencyKey,
@@ -13,8 +14,8 @@ import {
   requireBody,
   secretEquals,
   unauthenticated,
-} from './http.js';
-import { SEED_PAYMENT_INTENTS } from './seed/index.js';
+} from '../../demo/http.js';
+import { SEED_PAYMENT_INTENTS } from '../../demo/seed/index.js';
 
 export interface PaymentsOptions {
   /** The expected secret key (`Authorization: Bearer sk_…`); a function so rotation applies at once. */
@@ -125,3 +126,6 @@ export function createPaymentsApp(opts: PaymentsOptions): Express {
   finishServiceApp(app, opts.logger);
   return app;
 }
+
+/** The stand-in the registry starts when `PAYMENTS_URL` is unset. */
+export const paymentsDemo: DemoStandIn = (ctx) => createPaymentsApp({ secretKey: ctx.secret, onRequest: ctx.onRequest, logger: ctx.logger });

@@ -1,0 +1,19 @@
+/**
+ * The catalog service's JSON, exactly as contracts/downstream.md defines it. Codegen maps
+ * GraphQL types onto these (mappers), so resolvers exist only where the shapes differ.
+ */
+
+export interface ProductDTO {
+  id: string;
+  name: string;
+  description?: string | null;
+  priceCents: number;
+  currency: string;
+  imageUrl?: string | null;
+  stock: number;
+}
+
+export interface ProductPageDTO {
+  items: ProductDTO[];
+  nextCursor: string | null;
+}

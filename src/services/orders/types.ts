@@ -1,0 +1,28 @@
+/**
+ * The orders service's JSON, exactly as contracts/downstream.md defines it. Codegen maps
+ * GraphQL types onto these (mappers), so resolvers exist only where the shapes differ.
+ */
+
+export type OrderStatusDTO = 'PENDING' | 'PAID' | 'SHIPPED' | 'CANCELLED';
+
+export interface OrderLineDTO {
+  productId: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+
+export interface OrderDTO {
+  id: string;
+  userId: string;
+  status: OrderStatusDTO;
+  createdAt: string;
+  lines: OrderLineDTO[];
+  totalCents: number;
+  currency: string;
+  paymentId: string | null;
+}
+
+export interface NewOrderLineDTO {
+  productId: string;
+  quantity: number;
+}
