@@ -88,9 +88,8 @@ async function main(): Promise<void> {
   const demo = await startDemoServices({
     issuer,
     introspectionClient: idp.resourceServer,
-    catalogApiKey: () => input.catalogApiKey,
-    paymentsSecretKey: () => input.paymentsSecretKey,
-    reviewsScope: input.reviewsScope,
+    secrets: { catalog: () => input.catalogApiKey, payments: () => input.paymentsSecretKey },
+    scopes: { reviews: input.reviewsScope },
     onRequest: (r) => {
       counts[r.service] += 1;
     },
