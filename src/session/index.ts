@@ -7,13 +7,8 @@ export { createRedisState, type RedisClient, type RedisStateOptions } from './re
 export type { AuthSession, PendingLogin } from './session-data.js';
 export type { SharedState } from './shared-state.js';
 export { preventSliding } from './sliding.js';
-export {
-  createSessionStore,
-  type SessionSelector,
-  type SessionStore,
-  type SessionStoreOptions,
-  sessionTtlSeconds,
-  throttleTouch,
-} from './store.js';
+export type { SessionStore } from './records-store.js';
+export { type SessionSelector, sessionTtlSeconds } from './session-records.js';
+export { createSessionStore, type SessionStoreOptions } from './store.js';
 export { createTokenCrypto, type SessionTokens, type TokenCrypto } from './token-crypto.js';
 export { createTokenVault, type TokenGeneration, type TokenVault } from './token-vault.js';
