@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { ServiceName } from '../config/index.js';
+import { sendError } from '../lib/error-response.js';
 import { BodyTooLargeError, readRawBody } from './read-body.js';
 import { IdpUnavailableError } from './token-validation.js';
 
@@ -152,10 +153,6 @@ export function finishServiceApp(app: Express, logger: Logger | undefined): void
     sendError(res, 500, 'INTERNAL', 'Internal error.');
   };
   app.use(onError);
-}
-
-export function sendError(res: Response, status: number, code: string, message: string, field?: string): void {
-  res.status(status).json({ error: { code, message, ...(field ? { field } : {}) } });
 }
 
 /** Throws unless the request had a parseable body. */
