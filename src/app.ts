@@ -215,7 +215,6 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
           callLimit: new DownstreamCallBudget(config.operationLimits.maxDownstreamCalls),
         };
         return {
-          requestId,
           logger: logger.child({ requestId }),
           viewer,
           user,

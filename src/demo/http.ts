@@ -9,7 +9,7 @@ import { BodyTooLargeError, readRawBody } from './read-body.js';
 import { IdpUnavailableError } from './token-validation.js';
 
 /** One request as a demo service received it, before any check: what tests assert on. */
-export interface RecordedRequest {
+export interface DemoServiceRequest {
   service: ServiceName;
   method: string;
   /** Path and query exactly as received. */
@@ -97,7 +97,7 @@ function parseBody(raw: Buffer | undefined, contentType: string | undefined, ups
  * parsing (so even a malformed request is recorded before it is refused), and
  * `onRequest` called for every request before any credential check.
  */
-export function createServiceApp(service: ServiceName, onRequest?: (r: RecordedRequest) => void): Express {
+export function createServiceApp(service: ServiceName, onRequest?: (r: DemoServiceRequest) => void): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -214,7 +214,8 @@ export function requireIdempotencyKey(req: Request): string {
   return key;
 }
 
-export const unauthenticated = (message = 'Missing or invalid credentials.') =>
+/** A demo service's 401: the caller's API key or token is missing or refused (the service's answer, not the BFF's). */
+export const invalidCredentials = (message = 'Missing or invalid credentials.') =>
   new HttpError(401, 'UNAUTHENTICATED', message);
 
 /** Listens on host:port (0 = a free port) and returns the base URL and a closer. */
@@ -287,7 +288,7 @@ export interface BearerCheckOptions<T> {
 export function requireBearer<T>(opts: BearerCheckOptions<T>): RequestHandler {
   return async (req, res, next) => {
     const token = bearerToken(req);
-    if (!token) throw unauthenticated(`${opts.wanted} is required.`);
+    if (!token) throw invalidCredentials(`${opts.wanted} is required.`);
     let found: T | null;
     try {
       found = await opts.check(token);
@@ -298,7 +299,7 @@ export function requireBearer<T>(opts: BearerCheckOptions<T>): RequestHandler {
       }
       throw err;
     }
-    if (!found) throw unauthenticated(opts.refused);
+    if (!found) throw invalidCredentials(opts.refused);
     opts.onValid?.(res, found);
     next();
   };

@@ -2,13 +2,13 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { SERVICE_NAMES, type ServiceName } from '../config/index.js';
 import { createCatalogApp } from './catalog.js';
-import { listen, type RecordedRequest } from './http.js';
+import { listen, type DemoServiceRequest } from './http.js';
 import { createOrdersApp } from './orders.js';
 import { createPaymentsApp } from './payments.js';
 import { createReviewsApp } from './reviews.js';
 import { cachedTokenCheck, discovery, introspectionCheck, userinfoCheck } from './token-validation.js';
 
-export type { RecordedRequest } from './http.js';
+export type { DemoServiceRequest } from './http.js';
 export { MAX_BATCH_IDS } from './http.js';
 export * from './seed/index.js';
 
@@ -28,7 +28,7 @@ export interface DemoServicesOptions {
   /** Port per service. Default 0 (a free port) for each. */
   ports?: Partial<Record<ServiceName, number>>;
   /** Called for every request received, before any credential check (tests record them). */
-  onRequest?: (r: RecordedRequest) => void;
+  onRequest?: (r: DemoServiceRequest) => void;
   /**
    * How long a token's validation result is reused, in milliseconds (keyed by a hash of
    * the token), so a benchmark does not measure the IdP. Default 5000; 0 checks every time.

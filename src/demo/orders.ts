@@ -10,7 +10,7 @@ import {
   HttpError,
   intParam,
   parseIds,
-  type RecordedRequest,
+  type DemoServiceRequest,
   requireBody,
 } from './http.js';
 import { SEED_ORDERS, SEED_PRODUCTS_BY_ID } from './seed/index.js';
@@ -19,7 +19,7 @@ import type { TokenCheck } from './token-validation.js';
 export interface OrdersOptions {
   /** Resolves a user access token to its `sub` (null when invalid); see token-validation.ts. */
   checkUserToken: TokenCheck<{ sub: string }>;
-  onRequest?: (r: RecordedRequest) => void;
+  onRequest?: (r: DemoServiceRequest) => void;
   logger?: Logger;
 }
 

@@ -9,17 +9,17 @@ import {
   createServiceApp,
   finishServiceApp,
   HttpError,
-  type RecordedRequest,
+  type DemoServiceRequest,
   requireBody,
   secretEquals,
-  unauthenticated,
+  invalidCredentials,
 } from './http.js';
 import { SEED_PAYMENT_INTENTS } from './seed/index.js';
 
 export interface PaymentsOptions {
   /** The expected secret key (`Authorization: Bearer sk_…`); a function so rotation applies at once. */
   secretKey: () => string;
-  onRequest?: (r: RecordedRequest) => void;
+  onRequest?: (r: DemoServiceRequest) => void;
   logger?: Logger;
 }
 
@@ -84,7 +84,7 @@ export function createPaymentsApp(opts: PaymentsOptions): Express {
 
   const requireSecretKey: RequestHandler = (req, _res, next) => {
     const key = bearerToken(req);
-    if (!key || !secretEquals(key, opts.secretKey())) throw unauthenticated('Invalid API key provided.');
+    if (!key || !secretEquals(key, opts.secretKey())) throw invalidCredentials('Invalid API key provided.');
     next();
   };
 

@@ -7,7 +7,7 @@ import {
   createServiceApp,
   finishServiceApp,
   parseIds,
-  type RecordedRequest,
+  type DemoServiceRequest,
 } from './http.js';
 import { SEED_REVIEWS } from './seed/index.js';
 import type { TokenCheck } from './token-validation.js';
@@ -15,7 +15,7 @@ import type { TokenCheck } from './token-validation.js';
 export interface ReviewsOptions {
   /** Resolves a client-credentials token (introspected, scope checked), or null when invalid. */
   checkServiceToken: TokenCheck<{ clientId: string }>;
-  onRequest?: (r: RecordedRequest) => void;
+  onRequest?: (r: DemoServiceRequest) => void;
   logger?: Logger;
 }
 
