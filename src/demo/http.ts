@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { ServiceName } from '../config/index.js';
+import { bearerToken } from '../lib/bearer-token.js';
 import { sendError } from '../lib/error-response.js';
 import { BodyTooLargeError, readRawBody } from './read-body.js';
 import { IdpUnavailableError } from './token-validation.js';
@@ -189,13 +190,7 @@ export function intParam(res: Response, name: string, bounds: { min: number; max
   return Number(raw);
 }
 
-/** The token of an `Authorization: Bearer …` header, or undefined. */
-export function bearerToken(req: Request): string | undefined {
-  const header = req.headers.authorization;
-  const match = header ? /^Bearer +([^\s]+) *$/i.exec(header) : null;
-  return match ? match[1] : undefined;
-}
-
+export { bearerToken } from '../lib/bearer-token.js';
 export { secretEquals } from '../secrets/secret-equals.js';
 
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;

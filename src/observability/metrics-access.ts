@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { bearerToken } from '../lib/bearer-token.js';
 import { sendError } from '../lib/error-response.js';
 import { type SecretSource, secretEquals } from '../secrets/index.js';
 
@@ -22,7 +23,7 @@ export function publicMetricsAccess(opts: MetricsAccessOptions): RequestHandler 
       if (!opts.production) return next();
       return sendError(res, 404, 'NOT_FOUND', 'No such endpoint.');
     }
-    const given = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1];
+    const given = bearerToken(req);
     const expected = token.current().trim();
     if (given !== undefined && expected !== '' && secretEquals(given, expected)) return next();
     res.set('WWW-Authenticate', 'Bearer realm="metrics"');
