@@ -18,6 +18,7 @@ import {
 import { originGuard } from './auth/origin-guard.js';
 import type { Config } from './config/index.js';
 import { DownstreamCallBudget } from './downstream/index.js';
+import { sendError, sendErrorFor } from './lib/error-response.js';
 import { createRateLimits } from './limits/rate-limits.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { createSchema } from './graphql/schema.js';
@@ -235,7 +236,6 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
           callLimit: new DownstreamCallBudget(config.operationLimits.maxDownstreamCalls),
         };
         return {
-          requestId,
           logger: logger.child({ requestId }),
           viewer,
           user,
@@ -248,7 +248,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   );
 
   app.use((_req, res) => {
-    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such endpoint.' } });
+    sendError(res, 404, 'NOT_FOUND', 'No such endpoint.');
   });
   app.use(jsonErrorHandler(logger));
 
@@ -256,7 +256,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   metricsApp.disable('x-powered-by');
   metricsApp.get('/metrics', metricsEndpoint(metrics));
   metricsApp.use((_req, res) => {
-    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'Only /metrics is served here.' } });
+    sendError(res, 404, 'NOT_FOUND', 'Only /metrics is served here.');
   });
   return {
     app,
@@ -311,9 +311,6 @@ function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
         : status < 500
           ? 'The request is malformed.'
           : 'Internal server error.';
-    // GraphQL clients read `errors`; everything else gets the API's `error` shape.
-    res
-      .status(status)
-      .json(req.originalUrl.startsWith('/graphql') ? { errors: [{ message, extensions: { code } }] } : { error: { code, message } });
+    sendErrorFor(req, res, status, code, message);
   };
 }

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { sendError } from '../lib/error-response.js';
 
 /**
  * For the JSON endpoints under `/auth`: only requests carrying `X-CSRF: 1` are answered.
@@ -10,5 +11,5 @@ import type { RequestHandler } from 'express';
 export const requireCsrfHeader: RequestHandler = (req, res, next) => {
   if (req.get('x-csrf') === '1') return next();
   res.set('Cache-Control', 'no-store');
-  res.status(403).json({ error: { code: 'FORBIDDEN', message: 'This request needs the header X-CSRF: 1.' } });
+  sendError(res, 403, 'FORBIDDEN', 'This request needs the header X-CSRF: 1.');
 };

@@ -25,6 +25,3 @@ export class AuthError extends Error {
     super(options.message ?? MESSAGES[code], options.cause === undefined ? undefined : { cause: options.cause });
   }
 }
-
-export const isAuthError = (err: unknown, code?: AuthErrorCode): err is AuthError =>
-  err instanceof AuthError && (code === undefined || err.code === code);

@@ -1,5 +1,5 @@
 /** Sign-in, sessions' tokens and service tokens: the public pieces of `src/auth`. */
-export { AuthError, type AuthErrorCode, isAuthError } from './errors.js';
+export { AuthError, type AuthErrorCode } from './errors.js';
 export {
   createClientCredentialsToken,
   type ClientCredentialsTokenOptions,

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { sendError } from '../lib/error-response.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -15,10 +16,7 @@ export function originGuard(allowedOrigins: readonly string[]): RequestHandler {
     const origin = req.get('origin');
     const crossSite = req.get('sec-fetch-site') === 'cross-site' && !SAFE_METHODS.has(req.method);
     if ((origin !== undefined && !allowed.has(origin)) || crossSite) {
-      res.status(403).json({
-        error: { code: 'FORBIDDEN', message: 'Cross-site requests are not allowed.' },
-      });
-      return;
+      return sendError(res, 403, 'FORBIDDEN', 'Cross-site requests are not allowed.');
     }
     next();
   };

@@ -1,7 +1,10 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import type { Config } from '../config/index.js';
+import { sendError } from '../lib/error-response.js';
+import { withTimeout } from '../lib/with-timeout.js';
 import type { Logger } from '../observability/logger.js';
+import { secretEquals } from '../secrets/index.js';
 import {
   endSession,
   type PendingLogin,
@@ -181,7 +184,7 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
     noStore(res);
     const auth = req.session?.auth;
     if (!auth) {
-      return res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'Not signed in.' } });
+      return sendError(res, 401, 'UNAUTHENTICATED', 'Not signed in.');
     }
     const { sub, name, email, expiresAt: hardEnd, logoutId } = auth;
     let idleEnd = now() + config.session.idleTimeoutS * 1000;
@@ -215,7 +218,7 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
     const auth = req.session?.auth;
     const sid = req.query.sid;
     // The per-session logout id makes a cross-site GET unable to sign the user out.
-    if (!auth || typeof sid !== 'string' || !sameString(sid, auth.logoutId)) {
+    if (!auth || typeof sid !== 'string' || !secretEquals(sid, auth.logoutId)) {
       return sendAuthPage(res, ...PAGES.badLogoutLink);
     }
     const tokens = crypto.decrypt(auth.tokens, auth.sub);
@@ -259,24 +262,4 @@ function redirect(res: Response, url: string): void {
 
 function noStore(res: Response): void {
   res.set('Cache-Control', 'no-store');
-}
-
-function sameString(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-/** Resolves to the promise's value, or undefined once `ms` passed (the promise runs on). */
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { secretEquals } from '../secrets/secret-equals.js';
 
 /** One account of the development identity provider. */
 export interface DemoUser {
@@ -27,9 +27,7 @@ export function findDemoUserBySub(sub: string): DemoUser | undefined {
  * fixed-length digests in constant time: the demo should not teach the wrong habit.
  */
 export function checkDemoCredentials(username: string, password: string): DemoUser | undefined {
-  const digest = (s: string) => createHash('sha256').update(s).digest();
   const user = DEMO_USERS.find((u) => u.username === username);
-  const expected = digest(user?.password ?? 'no such user');
-  const ok = timingSafeEqual(expected, digest(password));
+  const ok = secretEquals(password, user?.password ?? 'no such user');
   return user && ok ? user : undefined;
 }

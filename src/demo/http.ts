@@ -5,11 +5,13 @@ import express, { type ErrorRequestHandler, type Express, type Request, type Req
 import type { Logger } from 'pino';
 import { MAX_BATCH_SIZE } from '../config/defaults.js';
 import type { ServiceName } from '../config/index.js';
+import { bearerToken } from '../lib/bearer-token.js';
+import { sendError } from '../lib/error-response.js';
 import { BodyTooLargeError, readRawBody } from './read-body.js';
 import { IdpUnavailableError } from './token-validation.js';
 
 /** One request as a demo service received it, before any check: what tests assert on. */
-export interface RecordedRequest {
+export interface DemoServiceRequest {
   service: ServiceName;
   method: string;
   /** Path and query exactly as received. */
@@ -97,7 +99,7 @@ function parseBody(raw: Buffer | undefined, contentType: string | undefined, ups
  * parsing (so even a malformed request is recorded before it is refused), and
  * `onRequest` called for every request before any credential check.
  */
-export function createServiceApp(service: ServiceName, onRequest?: (r: RecordedRequest) => void): Express {
+export function createServiceApp(service: ServiceName, onRequest?: (r: DemoServiceRequest) => void): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -155,10 +157,6 @@ export function finishServiceApp(app: Express, logger: Logger | undefined): void
   app.use(onError);
 }
 
-export function sendError(res: Response, status: number, code: string, message: string, field?: string): void {
-  res.status(status).json({ error: { code, message, ...(field ? { field } : {}) } });
-}
-
 /** Throws unless the request had a parseable body. */
 export function requireBody(res: Response): unknown {
   const { body, bodyError } = demoRequest(res);
@@ -193,13 +191,7 @@ export function intParam(res: Response, name: string, bounds: { min: number; max
   return Number(raw);
 }
 
-/** The token of an `Authorization: Bearer …` header, or undefined. */
-export function bearerToken(req: Request): string | undefined {
-  const header = req.headers.authorization;
-  const match = header ? /^Bearer +([^\s]+) *$/i.exec(header) : null;
-  return match ? match[1] : undefined;
-}
-
+export { bearerToken } from '../lib/bearer-token.js';
 export { secretEquals } from '../secrets/secret-equals.js';
 
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
@@ -218,7 +210,8 @@ export function requireIdempotencyKey(req: Request): string {
   return key;
 }
 
-export const unauthenticated = (message = 'Missing or invalid credentials.') =>
+/** A demo service's 401: the caller's API key or token is missing or refused (the service's answer, not the BFF's). */
+export const invalidCredentials = (message = 'Missing or invalid credentials.') =>
   new HttpError(401, 'UNAUTHENTICATED', message);
 
 /** Listens on host:port (0 = a free port) and returns the base URL and a closer. */
@@ -291,7 +284,7 @@ export interface BearerCheckOptions<T> {
 export function requireBearer<T>(opts: BearerCheckOptions<T>): RequestHandler {
   return async (req, res, next) => {
     const token = bearerToken(req);
-    if (!token) throw unauthenticated(`${opts.wanted} is required.`);
+    if (!token) throw invalidCredentials(`${opts.wanted} is required.`);
     let found: T | null;
     try {
       found = await opts.check(token);
@@ -302,7 +295,7 @@ export function requireBearer<T>(opts: BearerCheckOptions<T>): RequestHandler {
       }
       throw err;
     }
-    if (!found) throw unauthenticated(opts.refused);
+    if (!found) throw invalidCredentials(opts.refused);
     opts.onValid?.(res, found);
     next();
   };

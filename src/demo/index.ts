@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { AnyService } from '../services/registry.js';
 import { SERVICES } from '../services/registry.js';
-import { listen, type RecordedRequest } from './http.js';
+import { listen, type DemoServiceRequest } from './http.js';
 import { cachedTokenCheck, discovery, introspectionCheck, userinfoCheck } from './token-validation.js';
 
-export type { RecordedRequest } from './http.js';
+export type { DemoServiceRequest } from './http.js';
 export { MAX_BATCH_IDS } from './http.js';
 export * from './seed/index.js';
 
@@ -27,7 +27,7 @@ export interface DemoServicesOptions {
   /** Port per service. Default 0 (a free port) for each. */
   ports?: Readonly<Record<string, number>>;
   /** Called for every request received, before any credential check (tests record them). */
-  onRequest?: (r: RecordedRequest) => void;
+  onRequest?: (r: DemoServiceRequest) => void;
   /**
    * How long a token's validation result is reused, in milliseconds (keyed by a hash of
    * the token), so a benchmark does not measure the IdP. Default 5000; 0 checks every time.

@@ -11,7 +11,7 @@ import type { ViewerModel } from './models.js';
  * pools and service credentials).
  */
 export interface GraphQLContext {
-  readonly requestId: string;
+  /** The request's logger: every line carries its request id. */
   readonly logger: Logger;
   /** The signed-in user, or null. */
   readonly viewer: ViewerModel | null;

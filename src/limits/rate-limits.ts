@@ -9,6 +9,7 @@ import {
   RateLimiterRes,
 } from 'rate-limiter-flexible';
 import type { RateLimitConfig } from '../config/index.js';
+import { sendErrorFor } from '../lib/error-response.js';
 import type { Logger } from '../observability/logger.js';
 import type { RedisClient } from '../session/index.js';
 
@@ -148,9 +149,7 @@ export function createRateLimits(opts: RateLimitOptions): RateLimits {
     const code = 'RATE_LIMITED';
     res.set('Retry-After', String(retryAfterS));
     res.set('Cache-Control', 'no-store');
-    res
-      .status(429)
-      .json(req.originalUrl.startsWith('/graphql') ? { errors: [{ message, extensions: { code } }] } : { error: { code, message } });
+    sendErrorFor(req, res, 429, code, message);
   };
 
   return {

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { withTimeout } from '../lib/with-timeout.js';
 
 /** A named dependency whose reachability decides readiness. */
 export interface ReadinessCheck {
@@ -11,16 +12,10 @@ export interface ReadinessCheck {
 const CHECK_TIMEOUT_MS = 2000;
 
 async function runCheck(c: ReadinessCheck): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS);
-  });
   try {
-    return await Promise.race([c.check().then((ok) => ok !== false), timeout]);
+    return (await withTimeout(c.check().then((ok) => ok !== false), CHECK_TIMEOUT_MS)) ?? false;
   } catch {
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,4 +1,6 @@
 import type { RequestHandler } from 'express';
+import { bearerToken } from '../lib/bearer-token.js';
+import { sendError } from '../lib/error-response.js';
 import { type SecretSource, secretEquals } from '../secrets/index.js';
 
 export interface MetricsAccessOptions {
@@ -19,12 +21,12 @@ export function publicMetricsAccess(opts: MetricsAccessOptions): RequestHandler 
   return (req, res, next) => {
     if (!token) {
       if (!opts.production) return next();
-      return void res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such endpoint.' } });
+      return sendError(res, 404, 'NOT_FOUND', 'No such endpoint.');
     }
-    const given = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1];
+    const given = bearerToken(req);
     const expected = token.current().trim();
     if (given !== undefined && expected !== '' && secretEquals(given, expected)) return next();
     res.set('WWW-Authenticate', 'Bearer realm="metrics"');
-    res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'Metrics need a valid bearer token.' } });
+    sendError(res, 401, 'UNAUTHENTICATED', 'Metrics need a valid bearer token.');
   };
 }

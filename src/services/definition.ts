@@ -6,7 +6,7 @@ import type { HttpTuning } from '../downstream/http/client-options.js';
 import type { ResponseCacheOptions } from '../downstream/http/response-cache.js';
 import type { CallOptions } from '../downstream/http/service-http.js';
 import type { SecretRotationOptions } from '../downstream/secret-credential.js';
-import type { RecordedRequest } from '../demo/http.js';
+import type { DemoServiceRequest } from '../demo/http.js';
 import type { TokenCheck } from '../demo/token-validation.js';
 import type { SecretSource } from '../secrets/index.js';
 
@@ -96,7 +96,7 @@ export interface DemoContext {
   /** Validates the BFF's client-credentials token, for the service's scope, by introspection. */
   readonly checkServiceToken: TokenCheck<{ clientId: string }>;
   /** Called for every request received, before any credential check (tests record them). */
-  readonly onRequest: ((r: RecordedRequest) => void) | undefined;
+  readonly onRequest: ((r: DemoServiceRequest) => void) | undefined;
   readonly logger: Logger | undefined;
 }
 

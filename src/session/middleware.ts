@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import cookieHeader from 'cookie';
 import type { Request, RequestHandler, Response } from 'express';
 import session, { type Store } from 'express-session';
+import onHeaders from 'on-headers';
 import type { Config } from '../config/index.js';
 import { type SecretSource, secretList } from '../secrets/index.js';
 import { assertCookieRules, sessionCookieOptions } from './cookie.js';
@@ -41,7 +42,7 @@ const SESSION_ID_BYTES = 32;
  * case. The absolute timeout (`SESSION_ABSOLUTE_TIMEOUT_S` from login) is enforced here
  * and capped in the store's TTL; so is `tokensIntact`.
  *
- * Just before the headers go out (see `settleCookie`):
+ * Just before the headers go out (`on-headers`, as express-session itself; see `settleCookie`):
  * - a cookie the browser sent that names no live session (forged, tampered, unknown,
  *   expired, ended) is cleared, so it stops coming back;
  * - a cookie is never sent for a session that holds nothing;
@@ -88,7 +89,7 @@ export function createSessionMiddleware(opts: SessionMiddlewareOptions): Request
     // Registered before express-session's own header hook, so it runs after it (hooks
     // run last-registered first) and sees the cookie express-session decided to send.
     const sentCookie = hasCookie(req, name);
-    beforeHeaders(res, () => settleCookie(req, res, { name, sentCookie, clear: () => clearSessionCookie(res, config) }));
+    onHeaders(res, () => settleCookie(req, res, { name, sentCookie, clear: () => clearSessionCookie(res, config) }));
     handler(req, res, (err?: unknown) => {
       if (err) return next(err);
       endUnusable(req, now(), opts.tokensIntact);
@@ -122,28 +123,17 @@ function endUnusable(req: Request, now: number, tokensIntact?: (auth: AuthSessio
 /** Whether the request carries a cookie called `name` (valid or not). */
 function hasCookie(req: Request, name: string): boolean {
   const header = req.headers.cookie;
-  if (!header) return false;
-  return header.split(';').some((part) => part.trimStart().startsWith(`${name}=`));
-}
-
-/** Runs `fn` once, right before the response's status line and headers are written. */
-function beforeHeaders(res: ServerResponse, fn: () => void): void {
-  const writeHead = res.writeHead;
-  let fired = false;
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    if (!fired) {
-      fired = true;
-      fn();
-    }
-    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as ServerResponse['writeHead'];
+  return header !== undefined && cookieHeader.parse(header)[name] !== undefined;
 }
 
 /** The session cookie's final word for this response (see `createSessionMiddleware`). */
 function settleCookie(req: Request, res: Response, o: { name: string; sentCookie: boolean; clear: () => void }): void {
   const ours = (c: string) => c.startsWith(`${o.name}=`);
-  // Express clears a cookie by setting it empty and long expired.
-  const clears = (c: string) => /;\s*Expires=Thu, 01 Jan 1970/i.test(c);
+  // Express clears a cookie by setting it empty and expired at the epoch (`new Date(1)`).
+  const clears = (c: string) => {
+    const expires = cookieHeader.parse(c).Expires;
+    return expires !== undefined && Date.parse(expires) <= 0;
+  };
   const sess = req.session as Request['session'] | undefined;
   const empty = !sess || isEmptySession(sess);
   const all = setCookies(res);

@@ -1,4 +1,4 @@
-import type { SessionStore } from './store.js';
+import type { SessionStore } from './records-store.js';
 import type { SessionTokens, TokenCrypto } from './token-crypto.js';
 
 /** The tokens of one session at one generation (incremented by every refresh). */

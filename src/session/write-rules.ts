@@ -3,8 +3,8 @@ import type { AuthSession } from './session-data.js';
 
 /**
  * The rules that keep concurrent writers of one session from undoing each other. Pure
- * functions: the store (store.ts) runs them inside a compare-and-set loop, so each
- * decision is made against exactly the value it then replaces.
+ * functions: the session records (session-records.ts) run them inside a compare-and-set
+ * loop, so each decision is made against exactly the value it then replaces.
  *
  * Why they are needed: express-session writes a request's whole copy of the session at
  * the end of the request. With requests running concurrently (on one instance or

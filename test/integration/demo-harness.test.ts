@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { createClient } from 'redis';
-import type { RecordedRequest } from '../../src/demo/index.js';
+import type { DemoServiceRequest } from '../../src/demo/index.js';
 import { Recorder } from '../../test/support/recorder.js';
 import { type RedisServer, startRedisServer } from '../../test/support/redis-server.js';
 
@@ -54,7 +54,7 @@ describe('startRedisServer', () => {
 });
 
 describe('Recorder', () => {
-  const request = (service: RecordedRequest['service'], path: string): RecordedRequest => ({
+  const request = (service: DemoServiceRequest['service'], path: string): DemoServiceRequest => ({
     service,
     method: 'GET',
     url: path,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CookieJar } from 'tough-cookie';
-import type { RecordedRequest } from '../../src/demo/index.js';
+import type { DemoServiceRequest } from '../../src/demo/index.js';
 import { type PacedCall, runPaced } from './paced.js';
 import { type GraphQLResult, type Stack, startStack } from './stack.js';
 
@@ -25,7 +25,7 @@ export interface RotationScenario {
   /** Asserts one GraphQL answer is complete and right. */
   readonly expectAnswer: (result: GraphQLResult) => void;
   /** The key a recorded request carried. */
-  readonly keyOf: (request: RecordedRequest) => string | undefined;
+  readonly keyOf: (request: DemoServiceRequest) => string | undefined;
   /**
    * How the file is replaced: `rename` (write aside, then rename: Kubernetes, editors)
    * or `in-place` (truncate and write: a careless script).
@@ -83,7 +83,7 @@ export function describeRotation(s: RotationScenario): void {
     expect(Math.max(...calls.map((c) => c.tookMs))).toBeLessThan(SLOWEST_MS);
   }
 
-  const count = (requests: RecordedRequest[], key: string) => requests.filter((r) => s.keyOf(r) === key).length;
+  const count = (requests: DemoServiceRequest[], key: string) => requests.filter((r) => s.keyOf(r) === key).length;
 
   describe(`rotating the ${s.service} secret (${s.fileSetting}) under load`, () => {
     beforeAll(async () => {

@@ -76,6 +76,14 @@ export function unusableBody(service: ServiceName, status: number, why: string, 
   });
 }
 
+/**
+ * No time was left for an attempt (the request's or the service's deadline passed before
+ * it started). Not an outage (nothing was sent), so not retryable and not counted by the breaker.
+ */
+export function noTimeLeft(service: ServiceName): DownstreamError {
+  return unavailable(service, `The ${service} service did not answer in time`, { retryable: false });
+}
+
 /** Why a call ended without a usable response, as decided by the caller of `transportError`. */
 export type Interruption = 'timeout' | 'cancelled' | undefined;
 

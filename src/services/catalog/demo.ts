@@ -10,16 +10,16 @@ import {
   HttpError,
   intParam,
   parseIds,
-  type RecordedRequest,
+  type DemoServiceRequest,
   secretEquals,
-  unauthenticated,
+  invalidCredentials,
 } from '../../demo/http.js';
 import { SEED_PRODUCTS, SEED_PRODUCTS_BY_ID } from '../../demo/seed/index.js';
 
 export interface CatalogOptions {
   /** The expected `x-api-key`; a function so a rotated key applies at once. */
   apiKey: () => string;
-  onRequest?: (r: RecordedRequest) => void;
+  onRequest?: (r: DemoServiceRequest) => void;
   logger?: Logger;
 }
 
@@ -52,7 +52,7 @@ export function createCatalogApp(opts: CatalogOptions): Express {
 
   const requireApiKey: RequestHandler = (req, _res, next) => {
     const given = req.headers['x-api-key'];
-    if (typeof given !== 'string' || !secretEquals(given, opts.apiKey())) throw unauthenticated();
+    if (typeof given !== 'string' || !secretEquals(given, opts.apiKey())) throw invalidCredentials();
     next();
   };
 

@@ -11,7 +11,7 @@ import {
   HttpError,
   intParam,
   parseIds,
-  type RecordedRequest,
+  type DemoServiceRequest,
   requireBody,
 } from '../../demo/http.js';
 import { SEED_ORDERS, SEED_PRODUCTS_BY_ID } from '../../demo/seed/index.js';
@@ -20,7 +20,7 @@ import type { TokenCheck } from '../../demo/token-validation.js';
 export interface OrdersOptions {
   /** Resolves a user access token to its `sub` (null when invalid); see token-validation.ts. */
   checkUserToken: TokenCheck<{ sub: string }>;
-  onRequest?: (r: RecordedRequest) => void;
+  onRequest?: (r: DemoServiceRequest) => void;
   logger?: Logger;
 }
 

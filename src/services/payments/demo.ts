@@ -10,17 +10,17 @@ import {
   createServiceApp,
   finishServiceApp,
   HttpError,
-  type RecordedRequest,
+  type DemoServiceRequest,
   requireBody,
   secretEquals,
-  unauthenticated,
+  invalidCredentials,
 } from '../../demo/http.js';
 import { SEED_PAYMENT_INTENTS } from '../../demo/seed/index.js';
 
 export interface PaymentsOptions {
   /** The expected secret key (`Authorization: Bearer sk_…`); a function so rotation applies at once. */
   secretKey: () => string;
-  onRequest?: (r: RecordedRequest) => void;
+  onRequest?: (r: DemoServiceRequest) => void;
   logger?: Logger;
 }
 
@@ -85,7 +85,7 @@ export function createPaymentsApp(opts: PaymentsOptions): Express {
 
   const requireSecretKey: RequestHandler = (req, _res, next) => {
     const key = bearerToken(req);
-    if (!key || !secretEquals(key, opts.secretKey())) throw unauthenticated('Invalid API key provided.');
+    if (!key || !secretEquals(key, opts.secretKey())) throw invalidCredentials('Invalid API key provided.');
     next();
   };
 

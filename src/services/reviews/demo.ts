@@ -8,7 +8,7 @@ import {
   createServiceApp,
   finishServiceApp,
   parseIds,
-  type RecordedRequest,
+  type DemoServiceRequest,
 } from '../../demo/http.js';
 import { SEED_REVIEWS } from '../../demo/seed/index.js';
 import type { TokenCheck } from '../../demo/token-validation.js';
@@ -16,7 +16,7 @@ import type { TokenCheck } from '../../demo/token-validation.js';
 export interface ReviewsOptions {
   /** Resolves a client-credentials token (introspected, scope checked), or null when invalid. */
   checkServiceToken: TokenCheck<{ clientId: string }>;
-  onRequest?: (r: RecordedRequest) => void;
+  onRequest?: (r: DemoServiceRequest) => void;
   logger?: Logger;
 }
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SessionData, Store } from 'express-session';
-import { createSessionStore, sessionTtlSeconds, throttleTouch } from '../../../src/session/store.js';
+import { createMemoryState } from '../../../src/session/memory-state.js';
+import { sessionTtlSeconds } from '../../../src/session/session-records.js';
+import type { SharedState } from '../../../src/session/shared-state.js';
+import { createSessionStore } from '../../../src/session/store.js';
+import { ENDED } from '../../../src/session/write-rules.js';
 
 const MIN = 60_000;
 
@@ -11,24 +15,30 @@ function sessionData(expiresAt: number, maxAge: number, extra: Partial<SessionDa
   };
 }
 
-/** A store that records calls; callbacks answer at once. */
-function recordingStore() {
+/**
+ * The real store on a memory state that records what reaches it, by session id: `touch`
+ * (the expiry pushed forward), `set` (a compare-and-set write), `destroy` (a tombstone).
+ */
+function recordingStore(now: () => number) {
   const calls: string[] = [];
-  const store = {
-    get: (_sid: string, cb: (err: unknown, s?: SessionData | null) => void) => cb(null, null),
-    set: (sid: string, _s: SessionData, cb?: (err?: unknown) => void) => {
-      calls.push(`set ${sid}`);
-      cb?.();
+  const inner = createMemoryState({ now });
+  const id = (key: string) => key.replace(/^sess:/, '');
+  const state: SharedState = {
+    ...inner,
+    expire: (key, ttlMs) => {
+      calls.push(`touch ${id(key)}`);
+      return inner.expire(key, ttlMs);
     },
-    destroy: (sid: string, cb?: (err?: unknown) => void) => {
-      calls.push(`destroy ${sid}`);
-      cb?.();
+    compareAndSet: (key, expected, value, ttlMs) => {
+      calls.push(`set ${id(key)}`);
+      return inner.compareAndSet(key, expected, value, ttlMs);
     },
-    touch: (sid: string, _s: SessionData, cb?: () => void) => {
-      calls.push(`touch ${sid}`);
-      cb?.();
+    set: (key, value, ttlMs) => {
+      if (value === ENDED) calls.push(`destroy ${id(key)}`);
+      return inner.set(key, value, ttlMs);
     },
-  } as unknown as Store;
+  };
+  const store = createSessionStore({ state, now, touchAfterFraction: 0.1, touchMemory: 100 });
   return { store, calls };
 }
 
@@ -37,12 +47,11 @@ const touch = (store: Store, sid: string, s: SessionData) =>
 const set = (store: Store, sid: string, s: SessionData) =>
   new Promise<void>((resolve) => store.set(sid, s, () => resolve()));
 
-describe('throttleTouch', () => {
+describe('the session store\'s touch throttle', () => {
   it('touches a session again only after a tenth of its idle window', async () => {
     let now = 1_000_000;
-    const { store, calls } = recordingStore();
-    throttleTouch(store, { fraction: 0.1, max: 100, now: () => now });
-    const s = sessionData(now + 30 * MIN, 30 * MIN);
+    const { store, calls } = recordingStore(() => now);
+    const s = sessionData(now + 30 * MIN, 30 * MIN, { pendingLogins: [] });
 
     await touch(store, 'a', s);
     now += 2 * MIN;
@@ -57,9 +66,8 @@ describe('throttleTouch', () => {
 
   it('counts a full write as a touch, and forgets destroyed sessions', async () => {
     let now = 1_000_000;
-    const { store, calls } = recordingStore();
-    throttleTouch(store, { fraction: 0.1, max: 100, now: () => now });
-    const s = sessionData(now + 30 * MIN, 30 * MIN);
+    const { store, calls } = recordingStore(() => now);
+    const s = sessionData(now + 30 * MIN, 30 * MIN, { pendingLogins: [] });
 
     await set(store, 'a', s);
     now += MIN;
@@ -71,9 +79,8 @@ describe('throttleTouch', () => {
   });
 
   it('keeps sessions apart', async () => {
-    const { store, calls } = recordingStore();
-    throttleTouch(store, { fraction: 0.1, max: 100, now: () => 5 });
-    const s = sessionData(30 * MIN, 30 * MIN);
+    const { store, calls } = recordingStore(() => 5);
+    const s = sessionData(30 * MIN, 30 * MIN, { pendingLogins: [] });
     await touch(store, 'a', s);
     await touch(store, 'b', s);
     await touch(store, 'a', s);

@@ -1,0 +1,72 @@
+import { Pool, type Dispatcher } from 'undici';
+import type { HttpCall } from './call.js';
+import type { Abort } from './wire.js';
+
+/** Sizing and limits of one service's pool; defaults as documented on `ServiceHttpOptions`. */
+export interface ServicePoolOptions {
+  /** `scheme://host:port` of the service. */
+  readonly origin: string;
+  /** The base URL's path prefix (`''` or `/catalog`), put before every call's path. */
+  readonly basePath: string;
+  readonly connections: number;
+  /** Longest time one attempt may take; also undici's connect, headers and body timeouts. */
+  readonly attemptTimeoutMs: number;
+  readonly maxResponseBytes: number;
+}
+
+/** Headers that are sent as given (a credential's, a revalidation's). */
+export type HeaderSet = Readonly<Record<string, string>>;
+
+/**
+ * The wire to one service: one keep-alive undici `Pool`, created once per process, and
+ * the request each call becomes on it (headers, body, path under the base URL).
+ */
+export class ServicePool {
+  readonly #pool: Pool;
+  readonly #basePath: string;
+
+  constructor(opts: ServicePoolOptions) {
+    this.#basePath = opts.basePath;
+    this.#pool = new Pool(opts.origin, {
+      connections: opts.connections,
+      // No pipelining: a slow answer must not hold up the calls queued behind it.
+      pipelining: 1,
+      headersTimeout: opts.attemptTimeoutMs,
+      bodyTimeout: opts.attemptTimeoutMs,
+      connect: { timeout: opts.attemptTimeoutMs },
+      maxResponseSize: opts.maxResponseBytes,
+    });
+  }
+
+  /** Sends `call` once with the given credential and conditional headers, within `limitMs`. */
+  send(call: HttpCall, auth: HeaderSet | undefined, conditional: HeaderSet | undefined, signal: Abort, limitMs: number): Promise<Dispatcher.ResponseData> {
+    // A fresh object per call: the credential's own object may be shared and must not change.
+    const headers: Record<string, string> =
+      auth === undefined ? { accept: 'application/json' } : { ...auth, accept: 'application/json' };
+    if (conditional !== undefined) Object.assign(headers, conditional);
+    let body: string | undefined;
+    if (call.json !== undefined) {
+      body = JSON.stringify(call.json);
+      headers['content-type'] = 'application/json';
+    } else if (call.form !== undefined) {
+      body = call.form;
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    if (call.idempotencyKey !== undefined) headers['idempotency-key'] = call.idempotencyKey;
+    if (call.requestId !== undefined) headers['x-request-id'] = call.requestId;
+    return this.#pool.request({
+      path: this.#basePath + call.path,
+      method: call.method,
+      headers,
+      body,
+      signal,
+      headersTimeout: limitMs,
+      bodyTimeout: limitMs,
+    });
+  }
+
+  /** Lets calls in flight finish, then closes the sockets. */
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+}
