@@ -19,11 +19,11 @@ const faults = useFaultServer();
 let logs: ReturnType<typeof recordingLogger>;
 
 /**
- * How long an open circuit stays open here: the checks made while it is open are a few
- * loopback calls, which only a hang of seconds could outlast. (cockatiel's breaker reads
- * the real clock, so the tests sleep past it.)
+ * How long an open circuit stays open here: the checks made while it is open are one or
+ * two direct loopback calls (milliseconds, tens at worst on a loaded machine), which only
+ * a hang could outlast. (cockatiel's breaker reads the real clock: the tests sleep past it.)
  */
-const HALF_OPEN_AFTER_MS = 2000;
+const HALF_OPEN_AFTER_MS = 1000;
 
 const FAST: ResilienceOptions = { initialBackoffMs: 1, maxBackoffMs: 5, halfOpenAfterMs: HALF_OPEN_AFTER_MS, breakAfterFailures: 50 };
 
