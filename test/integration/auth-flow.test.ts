@@ -38,6 +38,9 @@ import { type BrowseResult, loginThroughIdp } from '../support/oidc-login.js';
 import { clientAuth, discover, tokenRequest } from '../support/oidc-tokens.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 
+/** The BFF's time limit on IdP calls in the harness: only an IdP that hangs reaches it. */
+const IDP_TIMEOUT_MS = 3000;
+
 /**
  * Sign-in and sessions end to end: a small Express app with the session middleware and
  * the auth router (as app.ts mounts them), the real dev IdP on its own loopback server,
@@ -172,8 +175,9 @@ async function startHarness(kind: 'memory' | 'redis'): Promise<Harness> {
     tokenAuthMethod: config.oidc.tokenAuthMethod,
     allowInsecure: config.oidc.allowInsecureIssuer,
     logger,
-    // Short, so the slow-IdP test waits one second; the IdP on loopback answers in ms.
-    timeoutMs: 1000,
+    // Short, so the slow-IdP test waits three seconds; the IdP on loopback answers in
+    // milliseconds, and well inside this on a loaded machine.
+    timeoutMs: IDP_TIMEOUT_MS,
   });
 
   const sessionSecret = mutableSecret(SESSION_SECRET);
@@ -186,7 +190,7 @@ async function startHarness(kind: 'memory' | 'redis'): Promise<Harness> {
       now: () => Date.now() + h.clockOffsetMs,
     }),
   );
-  a.use('/auth', createAuthRouter({ config, oidc, crypto, sessions: store, state, logger, revokeTimeoutMs: 1000 }));
+  a.use('/auth', createAuthRouter({ config, oidc, crypto, sessions: store, state, logger, revokeTimeoutMs: IDP_TIMEOUT_MS }));
   const refresher = createTokenRefresher({
     oidc,
     logger,
@@ -352,6 +356,8 @@ describe.each(['memory', 'redis'] as const)('sign-in and sessions (%s store)', (
 
   describe('login', () => {
     it('signs in through the IdP and lands on returnTo with a session', async () => {
+      // The session starts after this, however long the sign-in takes.
+      const started = Date.now();
       const { jar, walk } = await login(h, { returnTo: '/orders?x=1' });
       expect(walk.finalUrl).toBe(`${h.bff}/orders?x=1`);
 
@@ -363,7 +369,7 @@ describe.each(['memory', 'redis'] as const)('sign-in and sessions (%s store)', (
       expect(body).toMatchObject({ sub: 'alice', name: 'Alice Martin', email: 'alice@example.com' });
       expect(body.logoutUrl).toMatch(/^\/auth\/logout\?sid=[\w-]{16,}$/);
       const expires = Date.parse(body.sessionExpiresAt as string);
-      expect(expires).toBeGreaterThan(Date.now() + (h.config.session.idleTimeoutS - 10) * 1000);
+      expect(expires).toBeGreaterThan(started + (h.config.session.idleTimeoutS - 10) * 1000);
 
       const { sid, data, tokens } = await storedTokens(h, jar);
       expect(tokens.refreshToken).toBeDefined();
@@ -804,7 +810,7 @@ describe('OIDC client against an IdP that starts late', () => {
         tokenAuthMethod: 'client_secret_basic',
         allowInsecure: true,
         logger: logs.logger,
-        timeoutMs: 1000,
+        timeoutMs: IDP_TIMEOUT_MS,
         readyCacheMs: 0,
       });
       await expect(oidc.ready()).rejects.toMatchObject({ name: 'OidcError', kind: 'unavailable' });

@@ -16,7 +16,7 @@ const faults = useFaultServer();
 
 async function catalog(cache: ConstructorParameters<typeof CatalogClient>[0]['cache'] = {}) {
   const { logger } = recordingLogger();
-  const client = new CatalogClient({ baseUrl: faults.server.url, timeoutMs: 500, apiKey: staticSecret('key', 'test'), logger, cache });
+  const client = new CatalogClient({ baseUrl: faults.server.url, timeoutMs: 30_000, apiKey: staticSecret('key', 'test'), logger, cache });
   faults.track(client);
   return client;
 }
@@ -82,7 +82,7 @@ describe('fresh answers', () => {
   it('stays within maxEntries', async () => {
     faults.server.on('GET', '/products', products({ 'cache-control': 'max-age=60' }));
     const { logger } = recordingLogger();
-    const http = new ServiceHttp({ service: 'catalog', baseUrl: faults.server.url, timeoutMs: 500, logger, cache: { maxEntries: 2 } });
+    const http = new ServiceHttp({ service: 'catalog', baseUrl: faults.server.url, timeoutMs: 30_000, logger, cache: { maxEntries: 2 } });
     faults.track(http);
     for (const id of ['a', 'b', 'c']) await http.request({ method: 'GET', path: `/products?ids=${id}` });
     expect(http.cachedAnswers).toBe(2);
@@ -151,7 +151,7 @@ describe('never for a user', () => {
   it('neither reads nor fills the cache for a call with its own (user) credential', async () => {
     faults.server.on('GET', '/things', reply.json({ mine: true }, 200, { 'cache-control': 'public, max-age=60', etag: '"u"' }));
     const { logger } = recordingLogger();
-    const http = new ServiceHttp({ service: 'catalog', baseUrl: faults.server.url, timeoutMs: 500, logger, cache: {} });
+    const http = new ServiceHttp({ service: 'catalog', baseUrl: faults.server.url, timeoutMs: 30_000, logger, cache: {} });
     faults.track(http);
     await http.request({ method: 'GET', path: '/things', credential: user });
     await http.request({ method: 'GET', path: '/things', credential: user });
@@ -168,7 +168,7 @@ describe('never for a user', () => {
   it('orders (user tokens) has no cache at all', async () => {
     faults.server.on('GET', '/me/orders', reply.json({ items: [] }, 200, { 'cache-control': 'public, max-age=60' }));
     const { logger } = recordingLogger();
-    const orders = new OrdersClient({ baseUrl: faults.server.url, timeoutMs: 500, logger });
+    const orders = new OrdersClient({ baseUrl: faults.server.url, timeoutMs: 30_000, logger });
     faults.track(orders);
     await orders.myOrders(user, 5);
     await orders.myOrders(user, 5);

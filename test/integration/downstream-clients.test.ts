@@ -77,7 +77,8 @@ beforeAll(async () => {
   reviewsToken = bearer(REVIEWS_TOKEN, `${REVIEWS_TOKEN}-renewed`);
   logs = recordingLogger();
   clients = createDownstreamClients({
-    config: loadConfig({ DOWNSTREAM_TIMEOUT_MS: '500' }).downstream,
+    // A timeout only a hang reaches: nothing here is about time.
+    config: loadConfig({ DOWNSTREAM_TIMEOUT_MS: '30000' }).downstream,
     urls: {
       catalog: servers.catalog.url,
       // A base path prefix, as behind a gateway.

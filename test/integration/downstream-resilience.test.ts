@@ -8,19 +8,32 @@ import { failure, recordingLogger, reply, useFaultServer } from '../support/faul
  * Retry, circuit breaker and bulkhead of the HTTP core, counted on the server's side:
  * how many requests actually arrived. Backoffs are a few milliseconds so the suite stays
  * fast; Retry-After dates are made short with an injected clock.
+ *
+ * Nothing here depends on the machine's speed: timers never fire early, so lower bounds
+ * on time hold; upper bounds are what the bug they guard against would cost at the least
+ * (a retry that should not happen, a wait that should not be made), seconds away from
+ * what a loaded machine adds; and every time setting leaves seconds between outcomes.
  */
 
 const faults = useFaultServer();
 let logs: ReturnType<typeof recordingLogger>;
 
-const FAST: ResilienceOptions = { initialBackoffMs: 1, maxBackoffMs: 5, halfOpenAfterMs: 100, breakAfterFailures: 50 };
+/**
+ * How long an open circuit stays open here: the checks made while it is open are one or
+ * two direct loopback calls (milliseconds, tens at worst on a loaded machine), which only
+ * a hang could outlast. (cockatiel's breaker reads the real clock: the tests sleep past it.)
+ */
+const HALF_OPEN_AFTER_MS = 1000;
+
+const FAST: ResilienceOptions = { initialBackoffMs: 1, maxBackoffMs: 5, halfOpenAfterMs: HALF_OPEN_AFTER_MS, breakAfterFailures: 50 };
 
 async function client(resilience: ResilienceOptions = {}, over: Partial<ServiceHttpOptions> = {}): Promise<ServiceHttp> {
   logs = recordingLogger();
   const http = new ServiceHttp({
     service: 'reviews',
     baseUrl: faults.server.url,
-    timeoutMs: 300,
+    // Only a real hang reaches this, unless a test says otherwise.
+    timeoutMs: 30_000,
     logger: logs.logger,
     resilience: { ...FAST, ...resilience },
     ...over,
@@ -64,7 +77,8 @@ describe('retries', () => {
   ])('retries a GET after %s', async (_what, first) => {
     faults.server.on('GET', '/r', reply.sequence(first, reply.json({ ok: true })));
     // A timed-out attempt is only retried when an attempt may take less than the call.
-    await expect(get(await client({}, { timeoutMs: 400, attemptTimeoutMs: 100 }))).resolves.toEqual({ ok: true });
+    // One second per attempt: the answer that follows fits in it on the slowest machine.
+    await expect(get(await client({}, { timeoutMs: 10_000, attemptTimeoutMs: 1000 }))).resolves.toEqual({ ok: true });
     expect(faults.server.requests).toHaveLength(2);
   });
 
@@ -110,7 +124,8 @@ describe('Retry-After', () => {
     const err = await failure(get(await client({ maxRetryAfterMs: 2000 })));
     expect(faults.server.requests).toHaveLength(1);
     expect(err.details.retryAfterMs).toBe(5000);
-    expect(Date.now() - started).toBeLessThan(200);
+    // Honouring the Retry-After, or even maxRetryAfterMs, would take 2 s at the least.
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });
 
@@ -120,16 +135,18 @@ describe('deadline and cancellation', () => {
     const started = Date.now();
     await failure(get(await client(), { deadline: Date.now() + 300 }));
     expect(faults.server.requests).toHaveLength(1);
-    expect(Date.now() - started).toBeLessThan(200);
+    // Waiting for the Retry-After would take 1 s at the least.
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('bounds all attempts together by the deadline', async () => {
     faults.server.on('GET', '/r', reply.hang());
     const started = Date.now();
-    const err = await failure(get(await client({ maxRetries: 10 }, { timeoutMs: 100 }), { deadline: Date.now() + 250 }));
+    const err = await failure(get(await client({ maxRetries: 10 }, { timeoutMs: 300 }), { deadline: Date.now() + 600 }));
     const took = Date.now() - started;
     expect(err.failure).toBe('unavailable');
-    expect(took).toBeLessThan(400);
+    // Eleven attempts of 300 ms would take 3.3 s at the least.
+    expect(took).toBeLessThan(11 * 300);
     expect(faults.server.requests.length).toBeLessThanOrEqual(3);
   });
 
@@ -148,19 +165,23 @@ describe('timeoutMs bounds the whole call', () => {
   it('a hung service costs at most timeoutMs: a timed-out attempt is not retried', async () => {
     faults.server.on('GET', '/r', reply.hang());
     const started = Date.now();
-    const err = await failure(get(await client({ maxRetries: 3 }, { timeoutMs: 150 })));
+    const err = await failure(get(await client({ maxRetries: 3 }, { timeoutMs: 500 })));
     const took = Date.now() - started;
     expect([err.failure, err.details.retryable]).toEqual(['unavailable', true]);
-    expect(took).toBeGreaterThanOrEqual(140);
-    expect(took).toBeLessThan(300);
+    expect(took).toBeGreaterThanOrEqual(490);
+    // Retrying the timed-out attempt (four attempts of 500 ms) would take 2 s at the least.
+    expect(took).toBeLessThan(4 * 500);
     expect(faults.server.requests).toHaveLength(1);
   });
 
   it('retries stop when the call’s time is used up', async () => {
-    faults.server.on('GET', '/r', reply.slow(60, reply.status(503)));
+    // Attempts of at least 400 ms in 1.5 s: at most four fit, and a second one fits
+    // unless the first ends a second late.
+    faults.server.on('GET', '/r', reply.slow(400, reply.status(503)));
     const started = Date.now();
-    await failure(get(await client({ maxRetries: 10 }, { timeoutMs: 250 })));
-    expect(Date.now() - started).toBeLessThan(400);
+    await failure(get(await client({ maxRetries: 10 }, { timeoutMs: 1500 })));
+    // Eleven attempts of 400 ms would take 4.4 s at the least.
+    expect(Date.now() - started).toBeLessThan(11 * 400);
     expect(faults.server.requests.length).toBeGreaterThanOrEqual(2);
     expect(faults.server.requests.length).toBeLessThanOrEqual(4);
   });
@@ -169,27 +190,27 @@ describe('timeoutMs bounds the whole call', () => {
     faults.server.on('GET', '/r', reply.hang());
     const started = Date.now();
     await failure(get(await client({}, { timeoutMs: 150, attemptTimeoutMs: 5000 })));
-    expect(Date.now() - started).toBeLessThan(300);
+    // An attempt allowed its 5 s would take them.
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });
 
 describe('circuit breaker', () => {
   it('opens after consecutive failures, fails fast, and closes after a good probe', async () => {
     faults.server.on('GET', '/r', reply.status(500));
-    const http = await client({ maxRetries: 0, breakAfterFailures: 3, halfOpenAfterMs: 100 });
+    const http = await client({ maxRetries: 0, breakAfterFailures: 3 });
     for (let i = 0; i < 3; i++) await failure(get(http));
     expect(faults.server.requests).toHaveLength(3);
     expect(http.circuit).toBe('open');
 
-    const started = Date.now();
+    // Fails fast: nothing is sent (the count, not a stopwatch, shows it).
     const fast = await failure(get(http));
-    expect(Date.now() - started).toBeLessThan(50);
     expect(faults.server.requests).toHaveLength(3);
     expect([fast.failure, fast.details.retryable, fast.details.status]).toEqual(['unavailable', true, undefined]);
     expect(logs.lines.some((l) => l.level === 40 && l.service === 'reviews' && String(l.msg).includes('circuit opened'))).toBe(true);
 
     faults.server.on('GET', '/r', reply.json({ ok: true }));
-    await sleep(120);
+    await sleep(HALF_OPEN_AFTER_MS + 50);
     await expect(get(http)).resolves.toEqual({ ok: true });
     expect(http.circuit).toBe('closed');
     expect(faults.server.requests).toHaveLength(4);
@@ -197,10 +218,10 @@ describe('circuit breaker', () => {
 
   it('opens again when the half-open probe fails', async () => {
     faults.server.on('GET', '/r', reply.status(500));
-    const http = await client({ maxRetries: 0, breakAfterFailures: 2, halfOpenAfterMs: 80 });
+    const http = await client({ maxRetries: 0, breakAfterFailures: 2 });
     await failure(get(http));
     await failure(get(http));
-    await sleep(100);
+    await sleep(HALF_OPEN_AFTER_MS + 50);
     await failure(get(http)); // the probe
     expect(faults.server.requests).toHaveLength(3);
     expect(http.circuit).toBe('open');
@@ -260,16 +281,24 @@ describe('circuit breaker', () => {
 
 describe('bulkhead', () => {
   it('caps calls in flight and rejects beyond the queue at once', async () => {
+    // Answers are held until two calls are in flight and the fourth was turned away, so
+    // no call can end early and free a slot, however the calls are scheduled.
     let inFlight = 0;
     let maxInFlight = 0;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
     faults.server.on('GET', '/r', async (req, res, n) => {
       maxInFlight = Math.max(maxInFlight, ++inFlight);
-      await sleep(80);
+      await held;
       inFlight--;
       await reply.json({ n })(req, res, n);
     });
     const http = await client({ maxConcurrent: 2, maxQueued: 1, maxRetries: 0 });
-    const results = await Promise.allSettled([get(http), get(http), get(http), get(http)]);
+    let turnedAway = 0;
+    const calls = [get(http), get(http), get(http), get(http)].map((c) => c.catch((err: unknown) => (turnedAway++, Promise.reject(err))));
+    while (faults.server.requests.length < 2 || turnedAway < 1) await sleep(5);
+    release();
+    const results = await Promise.allSettled(calls);
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(rejected).toHaveLength(1);
     expect((rejected[0]!.reason as DownstreamError).message).toBe('The reviews service is busy');

@@ -306,7 +306,8 @@ describe('rate limits when Redis goes away', () => {
       expect(await client.get('shop-bff:rl:login:127.0.0.1')).toBe('1');
 
       await server.stop();
-      for (let i = 0; i < 200 && client.isReady; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      // Until the client has noticed (a few ms; up to 15 s, which only a hang reaches).
+      for (let i = 0; i < 1500 && client.isReady; i++) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(client.isReady).toBe(false);
       // Counted afresh in this instance's memory, with the same limit.
       expect((await fetch(url)).status).toBe(200);

@@ -29,9 +29,10 @@ const NASTY_IDS = ['a/b', '..', 'x?y=1', 'h#i', 'c,d', 'p&ids=evil', 'käse ☕'
 let f: FaultStack<'catalog'>;
 beforeAll(async () => {
   // One retry, so retryable failures show as two requests; a breaker that never opens
-  // here, so each case starts from a closed circuit.
+  // here, so each case starts from a closed circuit. The 3 s timeout is what a hung
+  // service costs; a failure and its retry on loopback fit in it on the slowest machine.
   f = await startFaultStack(['catalog'], {
-    env: { CATALOG_MAX_RETRIES: '1', CATALOG_TIMEOUT_MS: '300', CATALOG_BREAKER_FAILURES: '1000' },
+    env: { CATALOG_MAX_RETRIES: '1', CATALOG_TIMEOUT_MS: '3000', CATALOG_BREAKER_FAILURES: '1000' },
   });
 });
 beforeEach(() => f.reset());
@@ -144,13 +145,19 @@ describe('ids on the wire', () => {
 });
 
 describe('a catalog key file the service refuses (not a rotation)', () => {
+  /**
+   * The wait for a new key, and the call's time that would bound it if the wait did not:
+   * far enough apart that a loaded machine cannot blur them.
+   */
+  const WAIT_MS = 1500;
+  const TIMEOUT_MS = 20_000;
   let g: FaultStack<'catalog'>;
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bff-wrong-key-'));
     writeFileSync(join(dir, 'key'), 'catalog-key-nobody-accepts-0123');
     g = await startFaultStack(['catalog'], {
-      env: { CATALOG_API_KEY_FILE: join(dir, 'key'), SECRET_ROTATION_WAIT_MS: '200' },
+      env: { CATALOG_API_KEY_FILE: join(dir, 'key'), SECRET_ROTATION_WAIT_MS: String(WAIT_MS), CATALOG_TIMEOUT_MS: String(TIMEOUT_MS) },
     });
   });
   afterAll(async () => {
@@ -164,12 +171,14 @@ describe('a catalog key file the service refuses (not a rotation)', () => {
     const a = await g.stack.graphql(`{ product(id: "p1") { id } }`);
     const firstTook = Date.now() - first;
     expect(a.body.errors![0]!.extensions).toEqual({ code: 'DOWNSTREAM_UNAVAILABLE', service: 'catalog', retryable: false });
-    expect(firstTook).toBeGreaterThanOrEqual(190);
-    expect(firstTook).toBeLessThan(700);
+    expect(firstTook).toBeGreaterThanOrEqual(WAIT_MS - 10);
+    // A wait not bounded by SECRET_ROTATION_WAIT_MS would use what is left of the call's time.
+    expect(firstTook).toBeLessThan(TIMEOUT_MS / 2);
 
     const second = Date.now();
     const b = await g.stack.graphql(`{ product(id: "p2") { id } }`);
-    expect(Date.now() - second).toBeLessThan(150);
+    // At once: a call that waited again would take the whole wait, however fast the machine.
+    expect(Date.now() - second).toBeLessThan(WAIT_MS);
     expect(b.body.errors![0]!.extensions!.code).toBe('DOWNSTREAM_UNAVAILABLE');
     // No retry without a new key: one request per call.
     expect(g.faults.catalog.requests).toHaveLength(2);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { CookieJar } from 'tough-cookie';
-import { type RecordedRequest, type Reply, reply } from '../support/fault-server.js';
+import { LATE_TIMER_MS, type RecordedRequest, type Reply, reply } from '../support/fault-server.js';
 import { type FaultStack, startFaultStack } from '../support/fault-stack.js';
 
 /**
@@ -57,7 +57,18 @@ describe('the concurrency cap of payments', () => {
   it('holds when a page of 40 orders fans out to 40 single payment calls (default cap 16)', async () => {
     const orders = Array.from({ length: 40 }, (_, i) => order(`o${i}`, `pi_${i}`, 'PAID'));
     f.faults.orders.on('GET', '/me/orders', reply.json({ items: orders }));
-    f.faults.payments.on('GET', '/v1/payment_intents/*', reply.slow(40, intentByPath));
+    // Answers are held until the cap is full (by count, not for a pause that a slow
+    // machine could outlast), so the peak seen is the cap, not how fast calls arrive. A
+    // smaller cap never fills: the hold then ends after LATE_TIMER_MS and the peak shows it.
+    const cap = f.stack.bff.config.downstream.payments.resilience.maxConcurrent;
+    let full = false;
+    const whenFull: Reply = async (req, res, n) => {
+      const giveUp = Date.now() + LATE_TIMER_MS;
+      while (!full && f.faults.payments.inFlight < cap && Date.now() < giveUp) await new Promise((r) => setTimeout(r, 2));
+      full = true;
+      return intentByPath(req, res, n);
+    };
+    f.faults.payments.on('GET', '/v1/payment_intents/*', whenFull);
     const result = await f.stack.graphql(`{ me { orders(first: 40) { id payment { id } } } }`, { jar: alice });
     expect(result.body.errors).toBeUndefined();
     expect(result.body.data!.me.orders.map((o: { payment: { id: string } }) => o.payment.id)).toEqual(orders.map((o) => o.paymentId));

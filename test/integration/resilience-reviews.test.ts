@@ -47,11 +47,19 @@ async function timed<T>(run: () => Promise<T>): Promise<[T, number]> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * How long the circuit stays open. The checks made while it is open are three GraphQL
+ * calls that send nothing downstream: milliseconds each, under a third of a second at a
+ * load average of 10 on 2 cores (measured), so only a hang could let the circuit go
+ * half-open under them. (cockatiel's breaker reads the real clock: the test sleeps past it.)
+ */
+const RESET_MS = 3000;
+
 describe('a flapping reviews service and the circuit breaker', () => {
   let f: FaultStack<'reviews'>;
   beforeAll(async () => {
     f = await startFaultStack(['reviews'], {
-      env: { REVIEWS_MAX_RETRIES: '0', REVIEWS_BREAKER_FAILURES: '3', REVIEWS_BREAKER_RESET_MS: '300' },
+      env: { REVIEWS_MAX_RETRIES: '0', REVIEWS_BREAKER_FAILURES: '3', REVIEWS_BREAKER_RESET_MS: String(RESET_MS) },
     });
   });
   afterAll(() => f?.close());
@@ -63,16 +71,16 @@ describe('a flapping reviews service and the circuit breaker', () => {
     expect(faults.reviews.requests).toHaveLength(3);
     expect(stack.bff.app.clients.reviews.circuit).toBe('open');
 
-    // Open: the field fails at once, with the same error, and nothing is sent.
+    // Open: the field fails at once, with the same error, and nothing is sent (the
+    // count, not a stopwatch, proves that no call waited for the service).
     for (let i = 0; i < 3; i++) {
-      const [result, took] = await timed(() => stack.graphql(QUERY));
-      expectReviewsUnavailable(result);
-      expect(took).toBeLessThan(150);
+      expectReviewsUnavailable(await stack.graphql(QUERY));
+      expect(stack.bff.app.clients.reviews.circuit).toBe('open');
     }
     expect(faults.reviews.requests).toHaveLength(3);
 
     // Half-open: one probe; it fails, so the circuit opens again without another call.
-    await sleep(350);
+    await sleep(RESET_MS + 50);
     expectReviewsUnavailable(await stack.graphql(QUERY));
     expect(faults.reviews.requests).toHaveLength(4);
     expectReviewsUnavailable(await stack.graphql(QUERY));
@@ -80,7 +88,7 @@ describe('a flapping reviews service and the circuit breaker', () => {
 
     // The service is back: the next probe succeeds and closes the circuit.
     faults.reviews.on('GET', '/reviews', reviews);
-    await sleep(350);
+    await sleep(RESET_MS + 50);
     const healed = await stack.graphql(QUERY);
     expect(healed.body.errors).toBeUndefined();
     expect(healed.body.data!.product.rating).toEqual({ average: 4.5, count: 2 });
@@ -95,11 +103,26 @@ describe('a flapping reviews service and the circuit breaker', () => {
 });
 
 describe('time limits', () => {
+  /**
+   * A call may take 3 s in all; one attempt 1 s, so a stuck attempt is retried. The gaps
+   * are wide so that a loaded machine cannot change the counts: an attempt ends at 1 s at
+   * the earliest (a timer never fires early), and the retry still fits unless that timer
+   * fires almost two seconds late; a 100 ms answer is 900 ms inside its attempt's time.
+   */
+  const TIMEOUT_MS = 3000;
+  const ATTEMPT_MS = 1000;
+  /** Would end a hang the timeouts missed: a call that reaches it is a bug, not a slow machine. */
+  const BUDGET_MS = 20_000;
   let f: FaultStack<'reviews'>;
   beforeAll(async () => {
-    // A call may take 400 ms in all; one attempt 150 ms, so a stuck attempt is retried.
     f = await startFaultStack(['reviews'], {
-      env: { REVIEWS_TIMEOUT_MS: '400', REVIEWS_ATTEMPT_TIMEOUT_MS: '150', REVIEWS_BREAKER_FAILURES: '1000' },
+      env: {
+        REVIEWS_TIMEOUT_MS: String(TIMEOUT_MS),
+        REVIEWS_ATTEMPT_TIMEOUT_MS: String(ATTEMPT_MS),
+        REVIEWS_MAX_RETRIES: '10',
+        REVIEWS_BREAKER_FAILURES: '1000',
+        GRAPHQL_REQUEST_BUDGET_MS: String(BUDGET_MS),
+      },
     });
   });
   beforeEach(() => f.reset());
@@ -109,9 +132,10 @@ describe('time limits', () => {
     f.faults.reviews.on('GET', '/reviews', reply.hang());
     const [result, took] = await timed(() => f.stack.graphql(QUERY));
     expectReviewsUnavailable(result);
-    expect(took).toBeGreaterThanOrEqual(290);
-    expect(took).toBeLessThan(700);
-    // Two attempts of 150 ms fit in the 400 ms; a third does not start.
+    expect(took).toBeGreaterThanOrEqual(2 * ATTEMPT_MS - 10);
+    // Ended by the call's timeout, not by the request budget that would end a missed hang.
+    expect(took).toBeLessThan(BUDGET_MS);
+    // Three attempts of at least 1 s fill the 3 s; a fourth never starts (of the ten retries allowed).
     expect(f.faults.reviews.requests.length).toBeGreaterThanOrEqual(2);
     expect(f.faults.reviews.requests.length).toBeLessThanOrEqual(3);
   });
@@ -135,31 +159,44 @@ describe('time limits', () => {
 });
 
 describe('the request budget (GRAPHQL_REQUEST_BUDGET_MS)', () => {
+  /**
+   * Attempts of at least 300 ms (a timer never fires early) in a 1.5 s budget: at most
+   * five fit, and a second one fits unless the first ends more than a second late.
+   */
+  const BUDGET_MS = 1500;
+  const ATTEMPT_MS = 300;
   let f: FaultStack<'reviews'>;
   beforeAll(async () => {
     f = await startFaultStack(['reviews'], {
-      env: { GRAPHQL_REQUEST_BUDGET_MS: '600', REVIEWS_TIMEOUT_MS: '5000', REVIEWS_MAX_RETRIES: '10', REVIEWS_BREAKER_FAILURES: '1000' },
+      env: {
+        GRAPHQL_REQUEST_BUDGET_MS: String(BUDGET_MS),
+        REVIEWS_TIMEOUT_MS: '30000',
+        REVIEWS_MAX_RETRIES: '10',
+        REVIEWS_BREAKER_FAILURES: '1000',
+      },
     });
   });
   beforeEach(() => f.reset());
   afterAll(() => f?.close());
 
   it('stops retrying a slow, failing service at the budget', async () => {
-    f.faults.reviews.on('GET', '/reviews', reply.slow(100, reply.status(503)));
+    f.faults.reviews.on('GET', '/reviews', reply.slow(ATTEMPT_MS, reply.status(503)));
     const [result, took] = await timed(() => f.stack.graphql(QUERY));
     expectReviewsUnavailable(result);
-    // Eleven attempts of 100 ms plus their backoffs would take two seconds; the budget
-    // leaves room for a few (how many depends on the jittered backoff).
-    expect(took).toBeLessThan(1000);
+    // Eleven attempts of 300 ms would take 3.3 s at the least, however fast the machine;
+    // the budget leaves room for a few (how many depends on the jittered backoff).
+    expect(took).toBeLessThan(11 * ATTEMPT_MS);
     expect(f.faults.reviews.requests.length).toBeGreaterThanOrEqual(2);
     expect(f.faults.reviews.requests.length).toBeLessThanOrEqual(5);
   });
 
   it('does not wait for a Retry-After that ends after the budget', async () => {
-    f.faults.reviews.on('GET', '/reviews', reply.sequence(reply.status(503, { 'retry-after': '1' }), reviews));
+    // 2 s: honoured by the client (at most maxRetryAfterMs), but past the 1.5 s budget.
+    f.faults.reviews.on('GET', '/reviews', reply.sequence(reply.status(503, { 'retry-after': '2' }), reviews));
     const [result, took] = await timed(() => f.stack.graphql(QUERY));
     expectReviewsUnavailable(result);
-    expect(took).toBeLessThan(500);
+    // Waiting for the Retry-After would take 2 s at the least, however fast the machine.
+    expect(took).toBeLessThan(2000);
     expect(f.faults.reviews.requests).toHaveLength(1);
   });
 });

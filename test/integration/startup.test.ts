@@ -29,7 +29,15 @@ function start(env: Record<string, string>): { proc: ChildProcess; out: () => st
   return { proc, out: () => out, exited };
 }
 
-async function waitFor(predicate: () => boolean, what: string, ms = 15000): Promise<void> {
+/**
+ * Each test starts `src/main.ts` through tsx, which compiles the app first: seconds on an
+ * idle machine, many more on a loaded one. Waits and test timeouts leave room for that;
+ * none is an assertion on speed.
+ */
+const START_MS = 45_000;
+const TEST_MS = 60_000;
+
+async function waitFor(predicate: () => boolean, what: string, ms = START_MS): Promise<void> {
   const until = Date.now() + ms;
   while (!predicate()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
@@ -59,7 +67,7 @@ describe('npm start', () => {
     // SIGTERM drains and exits cleanly.
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
-  });
+  }, TEST_MS);
 
   it('refuses to start in production without settings, naming every problem at once', async () => {
     const { out, exited } = start({ NODE_ENV: 'production' });
@@ -68,18 +76,18 @@ describe('npm start', () => {
       expect(out()).toContain(name);
     }
     expect(out()).not.toMatch(/\n\s+at /); // a list of problems, not a stack trace
-  });
+  }, TEST_MS);
 
   it('refuses a secret file it cannot read, naming it', async () => {
     const { out, exited } = start({ CATALOG_API_KEY_FILE: '/nonexistent/catalog-key' });
     expect(await exited).toBe(1);
     expect(out()).toContain('catalogApiKey');
-  });
+  }, TEST_MS);
 
   it('refuses to start when trusted documents are enforced and the manifest cannot be read, naming it', async () => {
     const { out, exited } = start({ GRAPHQL_TRUSTED_DOCUMENTS: 'enforce', GRAPHQL_TRUSTED_DOCUMENTS_FILE: '/nonexistent/manifest.json' });
     expect(await exited).toBe(1);
     expect(out()).toContain('trusted documents manifest /nonexistent/manifest.json cannot be read');
     expect(out()).not.toContain('shop BFF listening');
-  });
+  }, TEST_MS);
 });

@@ -146,6 +146,15 @@ export class FaultServer {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * For "a timer ends it" tests: how much later than its setting a timer may fire before
+ * the test calls it a hang. A loaded machine delays timers by tens, at worst hundreds, of
+ * milliseconds; the bug such a test looks for (a timer never armed, or armed in the
+ * wrong unit) ends the call never, or a thousand times later, so a generous bound loses
+ * nothing.
+ */
+export const LATE_TIMER_MS = 5000;
+
 /** Ready-made replies; compose them (`sequence`, `slow`, `requireHeader`). */
 export const reply = {
   /** A JSON answer. */

@@ -1,57 +1,70 @@
 /**
- * Steady load for rotation tests: `send` is started at a fixed rate for a fixed time
- * (a bounded loop that stops by itself), without waiting for earlier calls, and `events`
- * run at set moments in between (switch a key, replace a file). Only ever pointed at
- * loopback servers the test started.
+ * Steady load for rotation tests, paced by count rather than by the clock: `concurrency`
+ * calls are kept in flight (a new one starts when one ends) while a `script` runs its
+ * events (switch a key, replace a file), each one waiting for something to have
+ * happened (so many calls sent, the service having seen a key) instead of for a moment.
+ * After the script, `callsAfter` more calls show the steady state. A slow machine makes
+ * the run longer, never different. Only ever pointed at loopback servers the test started.
  */
 
-export interface PacedEvent {
-  /** Milliseconds after the start. */
-  readonly atMs: number;
-  readonly run: () => void | Promise<void>;
-}
-
 export interface PacedOptions<T> {
-  readonly ratePerSecond: number;
-  readonly durationMs: number;
+  /** Calls in flight at once. */
+  readonly concurrency: number;
+  /** Calls started after the script has finished. */
+  readonly callsAfter: number;
   /** Starts call number `i` (from 0). */
   readonly send: (i: number) => Promise<T>;
-  readonly events?: readonly PacedEvent[];
+  /** The events, run while the load goes on; `sent()` is how many calls have started. */
+  readonly script: (load: { sent: () => number }) => Promise<void>;
 }
 
 export interface PacedCall<T> {
   readonly i: number;
-  /** Milliseconds after the start when the call was sent. */
-  readonly sentAtMs: number;
-  readonly tookMs: number;
   readonly outcome: PromiseSettledResult<T>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * How long `until` waits for a condition before failing the test: far beyond what a
+ * loaded machine needs (the conditions need a few loopback calls), so only a real hang
+ * (a rotation that never lands) reaches it, and it fails with a message, not Jest's timeout.
+ */
+const UNTIL_LIMIT_MS = 15_000;
+
+/** Resolves once `condition()` holds (checked every few ms); `what` names it when it never does. */
+export async function until(condition: () => boolean, what: string): Promise<void> {
+  const limit = Date.now() + UNTIL_LIMIT_MS;
+  while (!condition()) {
+    if (Date.now() > limit) throw new Error(`never happened: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 export async function runPaced<T>(opts: PacedOptions<T>): Promise<Array<PacedCall<T>>> {
-  const total = Math.floor((opts.ratePerSecond * opts.durationMs) / 1000);
-  const interval = 1000 / opts.ratePerSecond;
-  const events = [...(opts.events ?? [])].sort((a, b) => a.atMs - b.atMs);
-  const started = Date.now();
-  const calls: Array<Promise<PacedCall<T>>> = [];
-  const runDue = async (elapsed: number) => {
-    while (events.length > 0 && events[0]!.atMs <= elapsed) await events.shift()!.run();
+  const calls: Array<PacedCall<T>> = [];
+  let sent = 0;
+  let after: number | undefined;
+  let failed: unknown;
+  const script = opts.script({ sent: () => sent }).then(
+    () => {
+      after = sent;
+    },
+    (err: unknown) => {
+      failed = err;
+      after = sent;
+    },
+  );
+  const more = () => after === undefined || sent < after + opts.callsAfter;
+  const worker = async () => {
+    while (more()) {
+      const i = sent++;
+      const outcome = await opts.send(i).then(
+        (value) => ({ status: 'fulfilled', value }) as const,
+        (reason: unknown) => ({ status: 'rejected', reason }) as const,
+      );
+      calls.push({ i, outcome });
+    }
   };
-  for (let i = 0; i < total; i++) {
-    const due = i * interval;
-    const wait = started + due - Date.now();
-    if (wait > 0) await sleep(wait);
-    await runDue(Date.now() - started);
-    const sentAtMs = Date.now() - started;
-    calls.push(
-      opts.send(i).then(
-        (value) => ({ i, sentAtMs, tookMs: Date.now() - started - sentAtMs, outcome: { status: 'fulfilled', value } as const }),
-        (reason: unknown) => ({ i, sentAtMs, tookMs: Date.now() - started - sentAtMs, outcome: { status: 'rejected', reason } as const }),
-      ),
-    );
-  }
-  // Events planned after the last call still run, so a test's setup always completes.
-  await runDue(Number.POSITIVE_INFINITY);
-  return Promise.all(calls);
+  await Promise.all([script, ...Array.from({ length: opts.concurrency }, worker)]);
+  if (failed !== undefined) throw failed;
+  return calls.sort((a, b) => a.i - b.i);
 }

@@ -91,7 +91,7 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
     child.stdout?.on('data', (d) => (lastOutput = (lastOutput + String(d)).slice(-2000)));
     child.stderr?.on('data', (d) => (lastOutput = (lastOutput + String(d)).slice(-2000)));
     const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-    const ready = await Promise.race([waitUntilReady(child, port, opts.startTimeoutMs ?? 5000), spawnError]);
+    const ready = await Promise.race([waitUntilReady(child, port, opts.startTimeoutMs ?? 15_000), spawnError]);
     if (ready instanceof Error) {
       await rm(dir, { recursive: true, force: true });
       throw new Error(`cannot start ${binary}: ${ready.message}`);

@@ -196,6 +196,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       // Suites sign in from one loopback address many times a minute, far above the
       // production default of 20; the rate-limit suite sets its own limits.
       RATE_LIMIT_LOGIN_PER_MIN: '10000',
+      // Downstream and request timeouts only a hang reaches, so a loaded machine cannot fail a call; suites about timeouts set their own.
+      DOWNSTREAM_TIMEOUT_MS: '30000', GRAPHQL_REQUEST_BUDGET_MS: '60000',
       ...opts.env,
     };
 
