@@ -3,6 +3,7 @@ import { apiKeyCredential, type SecretRotationOptions } from '../../downstream/s
 import type { SharedAnswerClientOptions } from '../../downstream/http/client-options.js';
 import { itemsOf } from '../../downstream/http/items.js';
 import { checkBatchSize, encodeValue, fetchInBatches, listValue } from '../../downstream/http/paths.js';
+import { SharedAnswerClient } from '../../downstream/http/service-client.js';
 import { ServiceHttp, type CallOptions } from '../../downstream/http/service-http.js';
 import type { ItemsDTO } from '../../downstream/types.js';
 import type { ProductDTO, ProductPageDTO } from './types.js';
@@ -15,23 +16,24 @@ export interface CatalogClientOptions extends SharedAnswerClientOptions {
 }
 
 /**
- * The catalog service (see contracts/downstream.md): the only code that knows its paths
+ * The catalog service (see docs/downstream.md): the only code that knows its paths
  * and its credential, a static API key.
  */
-export class CatalogClient {
-  private readonly http: ServiceHttp;
+export class CatalogClient extends SharedAnswerClient {
   private readonly maxBatchSize: number;
 
   constructor(opts: CatalogClientOptions) {
-    this.http = new ServiceHttp({
-      ...opts.http,
-      service: 'catalog',
-      baseUrl: opts.baseUrl,
-      timeoutMs: opts.timeoutMs,
-      logger: opts.logger,
-      cache: opts.cache ?? {},
-      credential: apiKeyCredential(opts.apiKey, { ...opts.rotation, service: 'catalog', logger: opts.logger, now: opts.http?.now }),
-    });
+    super(
+      new ServiceHttp({
+        ...opts.http,
+        service: 'catalog',
+        baseUrl: opts.baseUrl,
+        timeoutMs: opts.timeoutMs,
+        logger: opts.logger,
+        cache: opts.cache ?? {},
+        credential: apiKeyCredential(opts.apiKey, { ...opts.rotation, service: 'catalog', logger: opts.logger, now: opts.http?.now }),
+      }),
+    );
     this.maxBatchSize = checkBatchSize(opts.maxBatchSize);
   }
 
@@ -57,19 +59,5 @@ export class CatalogClient {
     if (args.cursor != null) target += `&cursor=${encodeValue(args.cursor)}`;
     const page = await this.http.request<ProductPageDTO>({ ...opts, method: 'GET', path: target, collection: true });
     return { items: itemsOf('catalog', page), nextCursor: page.nextCursor ?? null };
-  }
-
-  /** The circuit's state (the `downstream_circuit_state` gauge). */
-  get circuit(): ServiceHttp['circuit'] {
-    return this.http.circuit;
-  }
-
-  /** Answers held by the shared response cache (the `downstream_cached_answers` gauge). */
-  get cachedAnswers(): number {
-    return this.http.cachedAnswers;
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
   }
 }

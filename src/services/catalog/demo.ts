@@ -45,7 +45,7 @@ function decodeCursor(raw: string, q: string): number {
   throw new HttpError(400, 'INVALID_CURSOR', 'The cursor is invalid or belongs to another search.', 'cursor');
 }
 
-/** catalog (contracts/downstream.md): products by id and a paged search; `x-api-key` auth. */
+/** catalog (docs/downstream.md): products by id and a paged search; `x-api-key` auth. */
 export function createCatalogApp(opts: CatalogOptions): Express {
   const app = createServiceApp('catalog', opts.onRequest);
   const products: readonly ProductDTO[] = SEED_PRODUCTS;

@@ -2,6 +2,7 @@ import type { Credential } from '../../downstream/credential.js';
 import type { ClientOptions } from '../../downstream/http/client-options.js';
 import { itemsOf } from '../../downstream/http/items.js';
 import { checkBatchSize, encodeValue, fetchInBatches, listValue } from '../../downstream/http/paths.js';
+import { ServiceClient } from '../../downstream/http/service-client.js';
 import { ServiceHttp, type CallOptions } from '../../downstream/http/service-http.js';
 import type { ItemsDTO } from '../../downstream/types.js';
 import type { NewOrderLineDTO, OrderDTO } from './types.js';
@@ -17,18 +18,19 @@ export interface OrdersClientOptions extends ClientOptions {
  * only ever shows that user's orders. Shared (pool, breaker) across users; nothing
  * user-scoped is kept here.
  */
-export class OrdersClient {
-  private readonly http: ServiceHttp;
+export class OrdersClient extends ServiceClient {
   private readonly maxBatchSize: number;
 
   constructor(opts: OrdersClientOptions) {
-    this.http = new ServiceHttp({
-      ...opts.http,
-      service: 'orders',
-      baseUrl: opts.baseUrl,
-      timeoutMs: opts.timeoutMs,
-      logger: opts.logger,
-    });
+    super(
+      new ServiceHttp({
+        ...opts.http,
+        service: 'orders',
+        baseUrl: opts.baseUrl,
+        timeoutMs: opts.timeoutMs,
+        logger: opts.logger,
+      }),
+    );
     this.maxBatchSize = checkBatchSize(opts.maxBatchSize);
   }
 
@@ -80,14 +82,5 @@ export class OrdersClient {
       idempotencyKey: input.idempotencyKey,
       json: { lines: input.lines },
     });
-  }
-
-  /** The circuit's state (the `downstream_circuit_state` gauge). */
-  get circuit(): ServiceHttp['circuit'] {
-    return this.http.circuit;
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
   }
 }

@@ -58,7 +58,7 @@ function parseNewOrder(body: unknown): NewOrderLineDTO[] {
 }
 
 /**
- * orders (contracts/downstream.md): the caller's orders only, found from the user access
+ * orders (docs/downstream.md): the caller's orders only, found from the user access
  * token. State (seed plus orders placed) belongs to this app instance.
  */
 export function createOrdersApp(opts: OrdersOptions): Express {

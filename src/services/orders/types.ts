@@ -1,5 +1,5 @@
 /**
- * The orders service's JSON, exactly as contracts/downstream.md defines it. Codegen maps
+ * The orders service's JSON, exactly as docs/downstream.md defines it. Codegen maps
  * GraphQL types onto these (mappers), so resolvers exist only where the shapes differ.
  */
 

@@ -4,6 +4,7 @@ import { DownstreamError } from '../../downstream/errors.js';
 import type { ClientOptions } from '../../downstream/http/client-options.js';
 import { formBody } from '../../downstream/http/form.js';
 import { path } from '../../downstream/http/paths.js';
+import { ServiceClient } from '../../downstream/http/service-client.js';
 import { ServiceHttp, type CallOptions } from '../../downstream/http/service-http.js';
 import type { PaymentIntentDTO } from './types.js';
 
@@ -21,18 +22,19 @@ export interface PaymentsClientOptions extends ClientOptions {
  * The Stripe-shaped payments service. It has no batch endpoint: a DataLoader runs the
  * single calls in parallel (bounded by this service's bulkhead).
  */
-export class PaymentsClient {
-  private readonly http: ServiceHttp;
+export class PaymentsClient extends ServiceClient {
 
   constructor(opts: PaymentsClientOptions) {
-    this.http = new ServiceHttp({
-      ...opts.http,
-      service: 'payments',
-      baseUrl: opts.baseUrl,
-      timeoutMs: opts.timeoutMs,
-      logger: opts.logger,
-      credential: bearerSecretCredential(opts.secretKey, { ...opts.rotation, service: 'payments', logger: opts.logger, now: opts.http?.now }),
-    });
+    super(
+      new ServiceHttp({
+        ...opts.http,
+        service: 'payments',
+        baseUrl: opts.baseUrl,
+        timeoutMs: opts.timeoutMs,
+        logger: opts.logger,
+        credential: bearerSecretCredential(opts.secretKey, { ...opts.rotation, service: 'payments', logger: opts.logger, now: opts.http?.now }),
+      }),
+    );
   }
 
   /** `GET /v1/payment_intents/<id>`; `null` when the service does not know the id (404). */
@@ -71,14 +73,5 @@ export class PaymentsClient {
         metadata: { orderId: input.orderId },
       }),
     });
-  }
-
-  /** The circuit's state (the `downstream_circuit_state` gauge). */
-  get circuit(): ServiceHttp['circuit'] {
-    return this.http.circuit;
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
   }
 }

@@ -75,7 +75,7 @@ function parseNewIntent(body: unknown): NewIntent {
 }
 
 /**
- * payments (contracts/downstream.md), shaped like Stripe's PaymentIntents: create with an
+ * payments (docs/downstream.md), shaped like Stripe's PaymentIntents: create with an
  * Idempotency-Key, read one by id. No batch endpoint, on purpose.
  */
 export function createPaymentsApp(opts: PaymentsOptions): Express {

@@ -2,6 +2,7 @@ import type { Credential } from '../../downstream/credential.js';
 import type { SharedAnswerClientOptions } from '../../downstream/http/client-options.js';
 import { itemsOf } from '../../downstream/http/items.js';
 import { checkBatchSize, fetchInBatches, listValue } from '../../downstream/http/paths.js';
+import { SharedAnswerClient } from '../../downstream/http/service-client.js';
 import { ServiceHttp, type CallOptions } from '../../downstream/http/service-http.js';
 import type { ItemsDTO } from '../../downstream/types.js';
 import type { ProductReviewsDTO } from './types.js';
@@ -16,20 +17,21 @@ export interface ReviewsClientOptions extends SharedAnswerClientOptions {
 }
 
 /** The reviews service: the only code that knows its paths and its credential. */
-export class ReviewsClient {
-  private readonly http: ServiceHttp;
+export class ReviewsClient extends SharedAnswerClient {
   private readonly maxBatchSize: number;
 
   constructor(opts: ReviewsClientOptions) {
-    this.http = new ServiceHttp({
-      ...opts.http,
-      service: 'reviews',
-      baseUrl: opts.baseUrl,
-      timeoutMs: opts.timeoutMs,
-      logger: opts.logger,
-      cache: opts.cache ?? {},
-      credential: opts.token,
-    });
+    super(
+      new ServiceHttp({
+        ...opts.http,
+        service: 'reviews',
+        baseUrl: opts.baseUrl,
+        timeoutMs: opts.timeoutMs,
+        logger: opts.logger,
+        cache: opts.cache ?? {},
+        credential: opts.token,
+      }),
+    );
     this.maxBatchSize = checkBatchSize(opts.maxBatchSize);
   }
 
@@ -49,19 +51,5 @@ export class ReviewsClient {
         }),
       ),
     );
-  }
-
-  /** The circuit's state (the `downstream_circuit_state` gauge). */
-  get circuit(): ServiceHttp['circuit'] {
-    return this.http.circuit;
-  }
-
-  /** Answers held by the shared response cache (the `downstream_cached_answers` gauge). */
-  get cachedAnswers(): number {
-    return this.http.cachedAnswers;
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
   }
 }

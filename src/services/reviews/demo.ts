@@ -20,7 +20,7 @@ export interface ReviewsOptions {
   logger?: Logger;
 }
 
-/** reviews (contracts/downstream.md): reviews per product; client-credentials token auth. */
+/** reviews (docs/downstream.md): reviews per product; client-credentials token auth. */
 export function createReviewsApp(opts: ReviewsOptions): Express {
   const app = createServiceApp('reviews', opts.onRequest);
   const byProduct = new Map<string, ProductReviewsDTO>(SEED_REVIEWS.map((r) => [r.productId, r]));
