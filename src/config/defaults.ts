@@ -26,7 +26,7 @@ export const SECRET_ROTATION_DEFAULTS = {
   previousGraceMs: 300_000,
 } as const;
 
-/** The contract's limit on ids per batch request (contracts/downstream.md); DataLoader splits larger batches. */
+/** The contract's limit on ids per batch request (docs/downstream.md); DataLoader splits larger batches. */
 export const MAX_BATCH_SIZE = 100;
 
 /** `DOWNSTREAM_CACHE_MAX_ENTRIES`: answers the shared response cache keeps. */

@@ -318,7 +318,7 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
        */
       requestBudgetMs: s.GRAPHQL_REQUEST_BUDGET_MS,
     },
-    /** Which operations may run (contracts/clients.md, "Trusted documents"). */
+    /** Which operations may run (docs/clients.md, "Trusted documents"). */
     trustedDocuments: {
       /**
        * `enforce`: only documents in the manifest run; `log`: every document runs and the

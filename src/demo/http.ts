@@ -164,7 +164,7 @@ export function requireBody(res: Response): unknown {
   return body;
 }
 
-/** Maximum ids in one batch request (contracts/downstream.md). */
+/** Maximum ids in one batch request (docs/downstream.md). */
 export const MAX_BATCH_IDS = MAX_BATCH_SIZE;
 
 /** A comma-separated id list from the query: required, at most 100 ids, duplicates removed. */

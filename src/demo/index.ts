@@ -46,7 +46,7 @@ export interface DemoServices {
 const DEFAULT_TOKEN_CACHE_TTL_MS = 5000;
 
 /**
- * Starts the demo stand-ins of the given services (contracts/downstream.md), each on its
+ * Starts the demo stand-ins of the given services (docs/downstream.md), each on its
  * own port with fresh state, so `npm start` works with no settings and tests have real
  * counterparts. Credentials are enforced exactly as the contract says.
  */

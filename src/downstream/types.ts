@@ -1,5 +1,5 @@
 /**
- * The JSON shapes every downstream service shares (contracts/downstream.md); each
+ * The JSON shapes every downstream service shares (docs/downstream.md); each
  * service's own DTOs live beside its client in `src/services/<name>/types.ts`.
  */
 

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { SERVICES } from '../../src/services/registry.js';
 import { recordingLogger } from '../support/fault-server.js';
 import { freePort } from '../support/free-port.js';
+import { PRODUCTION_ENV as PRODUCTION } from '../support/production-env.js';
 
 /**
  * The HTTP server itself, started by `startBff` as main.ts starts it: timeouts against
@@ -18,22 +19,6 @@ import { freePort } from '../support/free-port.js';
 
 const TOKEN = 'metrics-token-that-is-long-enough-0123456789';
 
-const PRODUCTION = {
-  NODE_ENV: 'production',
-  PUBLIC_URL: 'https://shop.example',
-  OIDC_ISSUER: 'https://id.example',
-  OIDC_CLIENT_ID: 'shop-bff',
-  OIDC_CLIENT_SECRET: 'a-real-client-secret',
-  REDIS_URL: 'rediss://cache.example:6380',
-  SESSION_SECRET: 'x'.repeat(40),
-  SESSION_ENCRYPTION_KEY: 'y'.repeat(40),
-  CATALOG_URL: 'https://catalog.internal',
-  ORDERS_URL: 'https://orders.internal',
-  REVIEWS_URL: 'https://reviews.internal',
-  PAYMENTS_URL: 'https://payments.internal',
-  CATALOG_API_KEY: 'real-catalog-key',
-  PAYMENTS_SECRET_KEY: 'sk_live_real',
-};
 
 interface Running {
   readonly url: string;

@@ -2,23 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, DEFAULT_TRUSTED_DOCUMENTS_FILE, DEMO, loadConfig } from '../../../src/config/index.js';
+import { PRODUCTION_ENV as PRODUCTION } from '../../support/production-env.js';
 
-const PRODUCTION = {
-  NODE_ENV: 'production',
-  PUBLIC_URL: 'https://shop.example',
-  OIDC_ISSUER: 'https://id.example',
-  OIDC_CLIENT_ID: 'shop-bff',
-  OIDC_CLIENT_SECRET: 'a-real-client-secret',
-  REDIS_URL: 'rediss://cache.example:6380',
-  SESSION_SECRET: 'x'.repeat(40),
-  SESSION_ENCRYPTION_KEY: 'y'.repeat(40),
-  CATALOG_URL: 'https://catalog.internal',
-  ORDERS_URL: 'https://orders.internal',
-  REVIEWS_URL: 'https://reviews.internal',
-  PAYMENTS_URL: 'https://payments.internal',
-  CATALOG_API_KEY: 'real-catalog-key',
-  PAYMENTS_SECRET_KEY: 'sk_live_real',
-};
 
 function problemsOf(env: Record<string, string>): readonly string[] {
   try {
