@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { GraphQLSchema } from 'graphql';
@@ -223,6 +223,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   app.use(
     '/graphql',
     express.json({ limit: GRAPHQL_BODY_LIMIT }),
+    // No shared or browser cache may keep a GraphQL answer: they carry the user's data.
+    // (Apollo's cache-control plugin, which said the same, is off: see graphql/server.ts.)
+    noStore,
     // Before Apollo: a refused document is never parsed, and an id becomes its listed text.
     trustedDocumentsMiddleware({ store: trustedDocuments, mode: config.trustedDocuments.mode, logger }),
     expressMiddleware(apollo, {
@@ -294,6 +297,11 @@ export function createHttpServer(app: Express, t: Config['serverTimeouts']): Ser
     app,
   );
 }
+
+const noStore: RequestHandler = (_req, res, next) => {
+  res.set('Cache-Control', 'no-store');
+  next();
+};
 
 /**
  * Last resort for errors outside GraphQL (a body too large, malformed JSON): a coded

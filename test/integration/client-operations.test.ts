@@ -41,6 +41,8 @@ describe('the clients’ operations, by id, under enforce and the default limits
     });
     const body = JSON.parse(res.text_) as { data?: any; errors?: unknown[] };
     expect({ status: res.status, errors: body.errors }).toEqual({ status: 200, errors: undefined });
+    // The user's data: no browser or shared cache may keep it.
+    expect(res.headers.get('cache-control')).toBe('no-store');
     return body.data;
   }
 
