@@ -13,6 +13,7 @@ import {
   createTokenRefresher,
   createUserCredential,
   type OidcClient,
+  type TokenRefresher,
   viewerFromRequest,
 } from './auth/index.js';
 import { originGuard } from './auth/origin-guard.js';
@@ -41,6 +42,8 @@ import {
   createSessionStore,
   createTokenCrypto,
   createTokenVault,
+  type SessionStore,
+  type TokenCrypto,
 } from './session/index.js';
 
 /** The live secrets the app needs; opened once at start-up (see `src/secrets`). */
@@ -86,6 +89,12 @@ export interface App {
   readonly metricsApp: Express;
   readonly oidc: OidcClient;
   readonly clients: DownstreamClients;
+  /** The session store (Redis or memory) the session middleware reads and writes; an operator's tool or a test inspects sessions through it. */
+  readonly sessions: SessionStore;
+  /** Seals and opens the tokens kept in a session (`SESSION_ENCRYPTION_KEY`). */
+  readonly crypto: TokenCrypto;
+  /** Refreshes users' tokens under the shared lock; what every request's user credential refreshes through. */
+  readonly refresher: TokenRefresher;
   /**
    * From now on `/readyz` answers 503 (`shutting-down`), so a load balancer stops sending
    * new requests while the server drains.
@@ -151,6 +160,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     allowInsecure: config.oidc.allowInsecureIssuer,
     logger,
     now,
+    timeoutMs: config.oidc.timeoutMs,
   });
 
   app.use(
@@ -204,7 +214,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     }),
   );
   app.use(['/graphql', '/auth/user'], rateLimits.api);
-  app.use('/auth', createAuthRouter({ config, oidc, crypto, sessions, state, logger, now }));
+  app.use(
+    '/auth',
+    createAuthRouter({ config, oidc, crypto, sessions, state, logger, now, revokeTimeoutMs: config.oidc.revokeTimeoutMs }),
+  );
 
   const clients = createDownstreamClients({
     services,
@@ -267,6 +280,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     metricsApp,
     oidc,
     clients,
+    sessions,
+    crypto,
+    refresher,
     beginShutdown: () => {
       shuttingDown = true;
     },

@@ -22,6 +22,13 @@ export interface BffOverrides {
   readonly redis?: RedisClientType | false;
   /** The downstream services. Default `SERVICES` (the registry); config must have been loaded with the same. */
   readonly services?: readonly AnyService[];
+  /**
+   * Live secret sources in place of the ones `startBff` would open from config, owned by
+   * the caller (not closed here): a secret manager's client, or a test that rotates the
+   * session secret mid-suite. The downstream services' secrets always come from config.
+   * Default: each opened from its setting (value or `*_FILE`, see `openAppSecrets`).
+   */
+  readonly secrets?: Partial<Omit<AppSecrets, 'downstream'>>;
   /** The executable schema. Default `createSchema()`. */
   readonly schema?: GraphQLSchema;
   /** Base URLs by service name, taking the place of config's (and of a demo stand-in). */
@@ -97,11 +104,13 @@ export async function startBff(config: Config, overrides: BffOverrides = {}): Pr
   const logger = overrides.logger ?? createLogger({ level: config.log.level });
   for (const warning of config.warnings) logger.warn(warning);
   const services = overrides.services ?? SERVICES;
-  const secrets = openAppSecrets(config, services, logger);
-  const cleanups: Array<() => Promise<unknown> | unknown> = [() => Object.values(secrets.downstream).forEach((s) => s.close())];
-  for (const s of [secrets.oidcClientSecret, secrets.sessionSecret, secrets.sessionEncryptionKey, secrets.metricsToken]) {
+  const opened = openAppSecrets(config, services, logger);
+  const cleanups: Array<() => Promise<unknown> | unknown> = [() => Object.values(opened.downstream).forEach((s) => s.close())];
+  for (const s of [opened.oidcClientSecret, opened.sessionSecret, opened.sessionEncryptionKey, opened.metricsToken]) {
     if (s) cleanups.push(() => s.close());
   }
+  // An override replaces what was opened; the opened source is still closed above.
+  const secrets: AppSecrets = { ...opened, ...overrides.secrets };
   const runCleanups = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   };

@@ -4,6 +4,7 @@
  * data, and sees failures as `OidcError` with a `kind` it can act on.
  */
 import * as oidc from 'openid-client';
+import { OIDC_DEFAULTS } from '../config/defaults.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretSource } from '../secrets/index.js';
 
@@ -121,7 +122,7 @@ export interface OidcClientOptions {
    */
   readonly allowInsecure: boolean;
   readonly logger: Logger;
-  /** Timeout of each request to the IdP, in milliseconds. Default `10_000`. */
+  /** Timeout of each request to the IdP, in milliseconds. Default `OIDC_DEFAULTS.timeoutMs` (10 000, `OIDC_TIMEOUT_MS`). */
   readonly timeoutMs?: number;
   /** Fetch implementation for every request to the IdP. Default the global `fetch`. */
   readonly fetch?: typeof globalThis.fetch;
@@ -158,7 +159,7 @@ export function createOidcClient(opts: OidcClientOptions): OidcClient {
   const configuration = (): Promise<oidc.Configuration> => {
     discovering ??= oidc
       .discovery(issuerUrl, opts.clientId, undefined, clientAuth, {
-        timeout: Math.max(1, Math.ceil((opts.timeoutMs ?? 10_000) / 1000)),
+        timeout: Math.max(1, Math.ceil((opts.timeoutMs ?? OIDC_DEFAULTS.timeoutMs) / 1000)),
         ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}),
         ...(opts.fetch ? { [oidc.customFetch]: opts.fetch as oidc.CustomFetch } : {}),
       })
@@ -217,7 +218,7 @@ export function createOidcClient(opts: OidcClientOptions): OidcClient {
 
   // Readiness: the first call is the discovery itself; later ones re-check that the
   // document still answers, without replacing the configuration in use.
-  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const timeoutMs = opts.timeoutMs ?? OIDC_DEFAULTS.timeoutMs;
   const discoveryUrl = `${opts.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
   let readiness: { at: number; check: Promise<void> } | undefined;
   const checkReachable = async (): Promise<void> => {

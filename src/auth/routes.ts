@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
+import { OIDC_DEFAULTS } from '../config/defaults.js';
 import type { Config } from '../config/index.js';
 import { sendError } from '../lib/error-response.js';
 import { withTimeout } from '../lib/with-timeout.js';
@@ -42,7 +43,7 @@ export interface AuthRouterDeps {
   readonly loginPrompt?: string;
   /** How long a started sign-in may take until its callback, in seconds. Default `600`. */
   readonly loginTimeoutS?: number;
-  /** How long logout waits for the IdP to revoke the refresh token, in ms. Default `2000`. */
+  /** How long logout waits for the IdP to revoke the refresh token, in ms. Default `OIDC_DEFAULTS.revokeTimeoutMs` (2000, `OIDC_REVOKE_TIMEOUT_MS`). */
   readonly revokeTimeoutMs?: number;
 }
 
@@ -63,7 +64,7 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
   const scope = config.oidc.scopes.join(' ');
   const prompt = deps.loginPrompt;
   const loginTimeoutMs = (deps.loginTimeoutS ?? 600) * 1000;
-  const revokeTimeoutMs = deps.revokeTimeoutMs ?? 2000;
+  const revokeTimeoutMs = deps.revokeTimeoutMs ?? OIDC_DEFAULTS.revokeTimeoutMs;
   const publicUrl = config.server.publicUrl;
   // `baseUrl` is where the router is mounted (`/auth`); the redirect URI registered at
   // the IdP is PUBLIC_URL + that + `/callback`. Never built from the Host header.

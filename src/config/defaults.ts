@@ -18,6 +18,14 @@ export const DOWNSTREAM_DEFAULTS = {
   maxConcurrent: 64,
 } as const;
 
+/** Timeouts of the BFF's requests to the identity provider (`OIDC_TIMEOUT_MS`, `OIDC_REVOKE_TIMEOUT_MS`). */
+export const OIDC_DEFAULTS = {
+  /** `OIDC_TIMEOUT_MS`: each request to the IdP (discovery, code exchange, refresh, client credentials). */
+  timeoutMs: 10_000,
+  /** `OIDC_REVOKE_TIMEOUT_MS`: how long logout waits for the IdP to revoke the refresh token (and for its end-session URL). */
+  revokeTimeoutMs: 2000,
+} as const;
+
 /** How a downstream secret's rotation is bridged (`SECRET_ROTATION_WAIT_MS`, `SECRET_PREVIOUS_GRACE_MS`). */
 export const SECRET_ROTATION_DEFAULTS = {
   /** How long a call refused with the current secret waits for a new one. */

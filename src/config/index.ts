@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { SERVICE_SETTINGS, type ServiceName } from '../services/settings.js';
 import { type ServiceSettings, urlSetting } from '../services/definition.js';
-import { RESPONSE_CACHE_MAX_ENTRIES, SECRET_ROTATION_DEFAULTS } from './defaults.js';
+import { OIDC_DEFAULTS, RESPONSE_CACHE_MAX_ENTRIES, SECRET_ROTATION_DEFAULTS } from './defaults.js';
 import { DEMO } from './demo-defaults.js';
 import { type DownstreamConfig, downstreamSchema, readDownstream, serviceSecretSettings } from './downstream.js';
 import { commaList, type Env, httpUrl, optionalString, originOf, positiveInt } from './env-helpers.js';
@@ -95,6 +95,8 @@ const baseSchema = z.object({
     z.enum(['client_secret_basic', 'client_secret_post']).optional(),
   ),
   OIDC_SCOPES: optionalString,
+  OIDC_TIMEOUT_MS: positiveInt(OIDC_DEFAULTS.timeoutMs),
+  OIDC_REVOKE_TIMEOUT_MS: positiveInt(OIDC_DEFAULTS.revokeTimeoutMs),
   REDIS_URL: optionalString.pipe(
     z
       .string()
@@ -284,6 +286,10 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
       clientSecret: orDefault(secrets.OIDC_CLIENT_SECRET, DEMO.clientSecret, 'dev IdP client'),
       tokenAuthMethod: s.OIDC_TOKEN_AUTH_METHOD ?? 'client_secret_basic',
       scopes: (s.OIDC_SCOPES ?? 'openid profile email offline_access').split(/[\s,]+/).filter(Boolean),
+      /** Each request to the IdP, in ms (`OIDC_TIMEOUT_MS`); past it the IdP counts as unavailable. */
+      timeoutMs: s.OIDC_TIMEOUT_MS,
+      /** How long logout waits for the IdP's revocation and end-session URL, in ms (`OIDC_REVOKE_TIMEOUT_MS`). */
+      revokeTimeoutMs: s.OIDC_REVOKE_TIMEOUT_MS,
       /** Plain-http issuers are only accepted outside production (tests, the dev IdP). */
       allowInsecureIssuer: !production,
     },

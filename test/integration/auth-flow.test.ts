@@ -4,36 +4,32 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
 import type { SessionData, Store } from 'express-session';
-import { createClient } from 'redis';
+import { createClient, type RedisClientType } from 'redis';
 import { CookieJar } from 'tough-cookie';
 import {
   AuthError,
-  createAuthRouter,
   createClientCredentialsToken,
   createOidcClient,
-  createTokenRefresher,
   createUserCredential,
   OidcError,
   type OidcClient,
-  viewerFromRequest,
 } from '../../src/auth/index.js';
+import { startBff } from '../../src/bff.js';
 import { type Config, loadConfig } from '../../src/config/index.js';
 import { createDevIdp, type DevIdp } from '../../src/demo/dev-idp.js';
+import { startDemoServices } from '../../src/demo/index.js';
 import { type SecretSource, staticSecret } from '../../src/secrets/index.js';
+import { urlSetting } from '../../src/services/definition.js';
+import { SERVICES } from '../../src/services/registry.js';
 import {
-  createLock,
-  createMemoryState,
-  createRedisState,
   createSessionMiddleware,
-  createSessionStore,
-  createTokenCrypto,
-  createTokenVault,
   type RedisClient,
   type SessionStore,
   type SessionTokens,
   type TokenCrypto,
 } from '../../src/session/index.js';
 import { recordingLogger } from '../support/fault-server.js';
+import { freePort } from '../support/free-port.js';
 import { type BrowseResult, loginThroughIdp } from '../support/oidc-login.js';
 import { clientAuth, discover, tokenRequest } from '../support/oidc-tokens.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
@@ -42,8 +38,8 @@ import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 const IDP_TIMEOUT_MS = 3000;
 
 /**
- * Sign-in and sessions end to end: a small Express app with the session middleware and
- * the auth router (as app.ts mounts them), the real dev IdP on its own loopback server,
+ * Sign-in and sessions end to end: the BFF as `startBff` composes it for production, the
+ * real dev IdP on its own loopback server (behind a switch that takes it down),
  * a simulated browser with a cookie jar, and a real redis-server for the Redis store.
  * Nothing is mocked. Everything the BFF sent back is kept and scanned for tokens and
  * secrets at the end of each suite, as are the log lines.
@@ -63,6 +59,8 @@ interface Received {
 
 interface Harness {
   bff: string;
+  /** The test-only credential endpoint beside the BFF (see `startHarness`). */
+  probe: string;
   issuer: string;
   idp: DevIdp;
   config: Config;
@@ -123,9 +121,8 @@ async function startHarness(kind: 'memory' | 'redis'): Promise<Harness> {
     if (h.idpState === 'hangs') return; // Held until the BFF gives up (or the server closes).
     idpHandler(req, res);
   });
-  let app: express.Express | undefined;
-  const bffServer = await listen((req, res) => app!(req, res));
-  const bff = bffServer.url;
+  const port = await freePort();
+  const bff = `http://127.0.0.1:${port}`;
   const issuer = idpServer.url;
 
   const idp = createDevIdp({
@@ -146,67 +143,60 @@ async function startHarness(kind: 'memory' | 'redis'): Promise<Harness> {
     const type = String(ctx.oidc.params?.grant_type);
     grants[type] = (grants[type] ?? 0) + 1;
   });
+  // The downstream services, validating users' tokens at this IdP, as in stack.ts.
+  const demo = await startDemoServices({ issuer, introspectionClient: idp.resourceServer });
 
   let redisServer: RedisServer | undefined;
-  let redis: RedisClient | undefined;
+  let redis: RedisClientType | undefined;
   if (kind === 'redis') {
     redisServer = await startRedisServer();
-    redis = createClient({ url: redisServer.url }) as RedisClient;
+    redis = createClient({ url: redisServer.url }) as RedisClientType;
     await redis.connect();
   }
 
   const config = loadConfig({
+    PORT: String(port),
     PUBLIC_URL: bff,
     OIDC_ISSUER: issuer,
     OIDC_CLIENT_ID: CLIENT_ID,
     OIDC_CLIENT_SECRET: CLIENT_SECRET,
     OIDC_TOKEN_AUTH_METHOD: kind === 'redis' ? 'client_secret_post' : 'client_secret_basic',
-    SESSION_SECRET,
-    SESSION_ENCRYPTION_KEY: ENCRYPTION_KEY,
-    ...(redisServer ? { REDIS_URL: redisServer.url } : {}),
-  });
-  const state = redis ? createRedisState(redis, { namespace: 'test:' }) : createMemoryState();
-  const store = createSessionStore(redis ? { redis, namespace: 'test:' } : { state });
-  const crypto = createTokenCrypto(staticSecret(ENCRYPTION_KEY, 'test'));
-  const oidc = createOidcClient({
-    issuer,
-    clientId: CLIENT_ID,
-    clientSecret: staticSecret(CLIENT_SECRET, 'test'),
-    tokenAuthMethod: config.oidc.tokenAuthMethod,
-    allowInsecure: config.oidc.allowInsecureIssuer,
-    logger,
     // Short, so the slow-IdP test waits three seconds; the IdP on loopback answers in
     // milliseconds, and well inside this on a loaded machine.
-    timeoutMs: IDP_TIMEOUT_MS,
+    OIDC_TIMEOUT_MS: String(IDP_TIMEOUT_MS),
+    OIDC_REVOKE_TIMEOUT_MS: String(IDP_TIMEOUT_MS),
+    SESSION_SECRET,
+    SESSION_ENCRYPTION_KEY: ENCRYPTION_KEY,
+    ...Object.fromEntries(SERVICES.map((s) => [urlSetting(s), demo.urls[s.name]!])),
+    ...(redisServer ? { REDIS_URL: redisServer.url } : {}),
+    // rate-limits.test.ts covers the limits. Here they would refuse the suite's many
+    // sign-ins from one address, and add their own Redis commands to the count of the
+    // performance test, which is about the session store's.
+    RATE_LIMIT_LOGIN_PER_MIN: '0',
+    RATE_LIMIT_SESSION_PER_MIN: '0',
+    RATE_LIMIT_ANONYMOUS_PER_MIN: '0',
   });
 
+  // The real BFF, composed as main.ts composes it, with a session secret the tests rotate
+  // and a clock they move (absolute timeout tests).
   const sessionSecret = mutableSecret(SESSION_SECRET);
-  const a = express();
-  a.use(
-    createSessionMiddleware({
-      config,
-      store,
-      secret: sessionSecret,
-      now: () => Date.now() + h.clockOffsetMs,
-    }),
-  );
-  a.use('/auth', createAuthRouter({ config, oidc, crypto, sessions: store, state, logger, revokeTimeoutMs: IDP_TIMEOUT_MS }));
-  const refresher = createTokenRefresher({
-    oidc,
-    logger,
-    vault: createTokenVault({ store, crypto }),
-    lock: createLock({ state }),
-  });
-  a.get('/test/viewer', (req, res) => {
-    res.json({ viewer: viewerFromRequest(req) });
-  });
+  const now = () => Date.now() + h.clockOffsetMs;
+  const running = await startBff(config, { logger, now, secrets: { sessionSecret }, ...(redis ? { redis } : {}) });
+  const { sessions: store, crypto, oidc, refresher } = running.app;
+
   /**
-   * Uses the user's credential the way a downstream client would: `n` concurrent
-   * headers() calls, optionally after renew(), with the credential's clock moved by
-   * `offsetMs`. Answers with a hash of the token (never the token) and what the IdP's
-   * introspection says about it.
+   * A test-only endpoint, on its own loopback server beside the BFF (cookies ignore the
+   * port, so the browser's session cookie reaches it), reading sessions with the BFF's
+   * own store, secret, token crypto and refresher. It uses the user's credential the way
+   * a downstream client would: `n` concurrent headers() calls, optionally after renew(),
+   * with the credential's clock moved by `offsetMs`. Answers with a hash of the token
+   * (never the token) and what the IdP's introspection says about it. No public endpoint
+   * can: GraphQL batches a request's calls into one and never shows which token a
+   * service received, and the credential's clock is the whole process's.
    */
-  a.get('/test/call', async (req, res) => {
+  const probe = express();
+  probe.use(createSessionMiddleware({ config, store, secret: sessionSecret, now }));
+  probe.get('/test/call', async (req, res) => {
     const offset = Number(req.query.offsetMs ?? 0);
     const cred = createUserCredential(req, { crypto, config, logger, refresher, now: () => Date.now() + offset });
     if (!cred) return res.status(401).json({ error: { code: 'UNAUTHENTICATED' } });
@@ -225,13 +215,11 @@ async function startHarness(kind: 'memory' | 'redis'): Promise<Harness> {
       throw err;
     }
   });
-  a.get('/{*rest}', (_req, res) => {
-    res.type('text').send('home');
-  });
-  app = a;
+  const probeServer = await listen((req, res) => probe(req, res));
 
   return Object.assign(h, {
     bff,
+    probe: probeServer.url,
     issuer,
     idp,
     config,
@@ -246,7 +234,9 @@ async function startHarness(kind: 'memory' | 'redis'): Promise<Harness> {
     redis,
     sessionSecret,
     close: async () => {
-      await closeServer(bffServer.server);
+      await closeServer(probeServer.server);
+      await running.close();
+      await demo.close();
       await closeServer(idpServer.server);
       if (redis) await redis.quit();
       await redisServer?.stop();
@@ -266,10 +256,25 @@ async function introspect(issuer: string, idp: DevIdp, token: string): Promise<{
 }
 
 /** GET from the BFF with the jar's cookies, like a browser; the response is recorded. */
-async function get(h: Harness, path: string, jar: CookieJar, headers: Record<string, string> = {}): Promise<Received> {
+const get = (h: Harness, path: string, jar: CookieJar, headers: Record<string, string> = {}) => send(h, path, jar, { headers });
+
+/** POSTs a GraphQL query as the web app on the BFF's origin does; the response is recorded. */
+const graphql = (h: Harness, query: string, jar: CookieJar) =>
+  send(h, '/graphql', jar, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: h.bff },
+    body: JSON.stringify({ query }),
+  });
+
+async function send(
+  h: Harness,
+  path: string,
+  jar: CookieJar,
+  init: { method?: string; headers: Record<string, string>; body?: string },
+): Promise<Received> {
   const url = new URL(path, h.bff).href;
   const cookie = await jar.getCookieString(url);
-  const res = await fetch(url, { headers: { ...headers, ...(cookie ? { cookie } : {}) }, redirect: 'manual' });
+  const res = await fetch(url, { ...init, headers: { ...init.headers, ...(cookie ? { cookie } : {}) }, redirect: 'manual' });
   for (const c of res.headers.getSetCookie()) await jar.setCookie(c, url, { ignoreError: true });
   const received = { url, status: res.status, headers: res.headers, body: await res.text() };
   h.received.push(received);
@@ -382,9 +387,9 @@ describe.each(['memory', 'redis'] as const)('sign-in and sessions (%s store)', (
       expect(stored).not.toContain(tokens.refreshToken);
       expect(stored).not.toContain(tokens.idToken);
 
-      expect((await get(h, '/test/viewer', jar)).body).toBe(
-        JSON.stringify({ viewer: { id: 'alice', name: 'Alice Martin', email: 'alice@example.com' } }),
-      );
+      expect(JSON.parse((await graphql(h, '{ me { id name email } }', jar)).body)).toEqual({
+        data: { me: { id: 'alice', name: 'Alice Martin', email: 'alice@example.com' } },
+      });
     });
 
     it('sends an authorization code request with PKCE S256, state and nonce', async () => {
@@ -654,7 +659,7 @@ describe.each(['memory', 'redis'] as const)('sign-in and sessions (%s store)', (
   });
 
   describe('user credential', () => {
-    const call = (jar: CookieJar, query = '') => get(h, `/test/call${query}`, jar);
+    const call = (jar: CookieJar, query = '') => get(h, `${h.probe}/test/call${query}`, jar);
     const json = (r: Received) => JSON.parse(r.body) as Record<string, unknown>;
 
     it('gives the access token from the session without refreshing while it is fresh', async () => {

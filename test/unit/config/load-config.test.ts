@@ -73,6 +73,17 @@ describe('loadConfig outside production', () => {
     }
   });
 
+  it('times requests to the IdP out after OIDC_TIMEOUT_MS, and the logout revocation after OIDC_REVOKE_TIMEOUT_MS', () => {
+    expect(loadConfig({}).oidc).toMatchObject({ timeoutMs: 10_000, revokeTimeoutMs: 2000 });
+    expect(loadConfig({ OIDC_TIMEOUT_MS: '1500', OIDC_REVOKE_TIMEOUT_MS: '500' }).oidc).toMatchObject({
+      timeoutMs: 1500,
+      revokeTimeoutMs: 500,
+    });
+    const problems = problemsOf({ OIDC_TIMEOUT_MS: '0', OIDC_REVOKE_TIMEOUT_MS: 'soon' });
+    expect(problems.some((p) => p.startsWith('OIDC_TIMEOUT_MS'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('OIDC_REVOKE_TIMEOUT_MS'))).toBe(true);
+  });
+
   it('uses __Host- Secure cookies under an https PUBLIC_URL', () => {
     const config = loadConfig({ PUBLIC_URL: 'https://shop.example' });
     expect(config.server.secureCookies).toBe(true);
