@@ -2,10 +2,11 @@ import type { ServiceHttp } from './service-http.js';
 
 /**
  * What every downstream client shares: its one HTTP core (pool, resilience, credential),
- * the circuit state that `/metrics` reports, and closing its pool at shutdown. A client
- * adds only what is its own: its paths, its DTOs, its credential.
+ * the circuit state that `/metrics` reports, and closing its pool at shutdown (what the
+ * registry's `ServiceClient` asks of a client). A client adds only what is its own: its
+ * paths, its DTOs, its credential.
  */
-export abstract class ServiceClient {
+export abstract class HttpServiceClient {
   constructor(protected readonly http: ServiceHttp) {}
 
   /** The circuit's state (the `downstream_circuit_state` gauge). */
@@ -20,7 +21,7 @@ export abstract class ServiceClient {
 }
 
 /** A client whose answers are the same for every user, kept in the shared response cache. */
-export abstract class SharedAnswerClient extends ServiceClient {
+export abstract class SharedAnswerClient extends HttpServiceClient {
   /** Answers held by the shared response cache (the `downstream_cached_answers` gauge). */
   get cachedAnswers(): number {
     return this.http.cachedAnswers;

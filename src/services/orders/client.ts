@@ -2,7 +2,7 @@ import type { Credential } from '../../downstream/credential.js';
 import type { ClientOptions } from '../../downstream/http/client-options.js';
 import { itemsOf } from '../../downstream/http/items.js';
 import { checkBatchSize, encodeValue, fetchInBatches, listValue } from '../../downstream/http/paths.js';
-import { ServiceClient } from '../../downstream/http/service-client.js';
+import { HttpServiceClient } from '../../downstream/http/service-client.js';
 import { ServiceHttp, type CallOptions } from '../../downstream/http/service-http.js';
 import type { ItemsDTO } from '../../downstream/types.js';
 import type { NewOrderLineDTO, OrderDTO } from './types.js';
@@ -18,7 +18,7 @@ export interface OrdersClientOptions extends ClientOptions {
  * only ever shows that user's orders. Shared (pool, breaker) across users; nothing
  * user-scoped is kept here.
  */
-export class OrdersClient extends ServiceClient {
+export class OrdersClient extends HttpServiceClient {
   private readonly maxBatchSize: number;
 
   constructor(opts: OrdersClientOptions) {

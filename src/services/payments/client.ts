@@ -4,7 +4,7 @@ import { DownstreamError } from '../../downstream/errors.js';
 import type { ClientOptions } from '../../downstream/http/client-options.js';
 import { formBody } from '../../downstream/http/form.js';
 import { path } from '../../downstream/http/paths.js';
-import { ServiceClient } from '../../downstream/http/service-client.js';
+import { HttpServiceClient } from '../../downstream/http/service-client.js';
 import { ServiceHttp, type CallOptions } from '../../downstream/http/service-http.js';
 import type { PaymentIntentDTO } from './types.js';
 
@@ -22,7 +22,7 @@ export interface PaymentsClientOptions extends ClientOptions {
  * The Stripe-shaped payments service. It has no batch endpoint: a DataLoader runs the
  * single calls in parallel (bounded by this service's bulkhead).
  */
-export class PaymentsClient extends ServiceClient {
+export class PaymentsClient extends HttpServiceClient {
 
   constructor(opts: PaymentsClientOptions) {
     super(
