@@ -3,10 +3,13 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { SessionData } from 'express-session';
 import { sessionIdOfHandle } from '../../src/auth/mobile/session-handle.js';
-import type { RedisClient } from '../../src/session/index.js';
+import { DEMO } from '../../src/config/index.js';
+import { staticSecret } from '../../src/secrets/index.js';
+import { createTokenCrypto, type RedisClient } from '../../src/session/index.js';
 import { loginThroughIdp, logoutThroughIdp } from '../support/oidc-login.js';
+import { discover, tokenRequest } from '../support/oidc-tokens.js';
 import { redisClient } from '../support/session-cookie.js';
-import { type BffInstance, SESSION_SECRET, type Stack, startStack } from '../support/stack.js';
+import { type BffInstance, SESSION_ENCRYPTION_KEY, SESSION_SECRET, type Stack, startStack } from '../support/stack.js';
 
 /**
  * The native-app sign-in of contracts/mobile-sign-in.md, driven as an app drives it: the
@@ -155,11 +158,44 @@ describe('two instances sharing Redis', () => {
     const { handle } = await signInAndRedeem(stack, a, a, 'bob');
     const keys = await redis.keys('*');
     expect(keys.some((k) => k.includes(handle))).toBe(false);
-    const stored = JSON.parse(String(await redis.get(`shop-bff:sess:${sessionIdOfHandle(handle)}`))) as SessionData;
-    expect(stored.channel).toBe('mobile');
-    expect(JSON.stringify(stored)).not.toContain(handle);
+    const raw = JSON.parse(String(await redis.get(`shop-bff:sess:${sessionIdOfHandle(handle)}`))) as SessionData;
+    expect(raw.channel).toBe('mobile');
+    expect(JSON.stringify(raw)).not.toContain(handle);
     // The store's id used as a handle is nothing: it is hashed again.
     expect((await appUser(stack, sessionIdOfHandle(handle))).status).toBe(401);
+  });
+
+  /** The handle's session as stored in Redis, its tokens decrypted with the stack's key. */
+  const stored = async (handle: string) => {
+    const s = JSON.parse(String(await redis.get(`shop-bff:sess:${sessionIdOfHandle(handle)}`))) as SessionData;
+    const tokens = createTokenCrypto(staticSecret(SESSION_ENCRYPTION_KEY, 'test')).decrypt(s.auth!.tokens, s.auth!.sub)!;
+    return { auth: s.auth!, tokens };
+  };
+
+  it("refreshes a handle's access token like a browser session's, and revokes the refresh token at logout", async () => {
+    const { handle } = await signInAndRedeem(stack, a, b, 'alice');
+    const before = await stored(handle);
+    expect(before.tokens.refreshToken).toBeDefined();
+    // Past the access token's expiry, as the BFF's clock sees it.
+    stack.clock.advance(before.auth.accessTokenExpiresAt! - stack.clock.now() + 1000);
+    try {
+      const dash = await appGraphql(stack, handle, b);
+      expect(JSON.parse(dash.text_).errors).toBeUndefined();
+    } finally {
+      stack.clock.reset();
+    }
+    const after = await stored(handle);
+    expect(after.auth.tokenGeneration).toBe(before.auth.tokenGeneration + 1);
+    expect(after.tokens.accessToken).not.toBe(before.tokens.accessToken);
+
+    expect((await appLogout(stack, handle, a)).status).toBe(204);
+    const disc = await discover(stack.issuer);
+    const refresh = await tokenRequest(
+      disc,
+      { clientId: DEMO.clientId, clientSecret: DEMO.clientSecret, tokenEndpointAuthMethod: a.config.oidc.tokenAuthMethod },
+      { grant_type: 'refresh_token', refresh_token: after.tokens.refreshToken! },
+    );
+    expect([refresh.status, refresh.body.error]).toEqual([400, 'invalid_grant']);
   });
 
   it('refuses each bad sign-in request with a 400 page and no redirect', async () => {
