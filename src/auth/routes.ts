@@ -21,6 +21,7 @@ import {
 } from '../session/index.js';
 import { backchannelLogout } from './backchannel-logout.js';
 import { createHandoffCodes } from './mobile/handoff-codes.js';
+import { appSessionRecord, writeSession } from './mobile/session-handle.js';
 import { appReturnUrl, createMobileRouter, mobileLoginRequest } from './mobile/routes.js';
 import { requireCsrfHeader } from './csrf.js';
 import { OidcError, type OidcClient } from './oidc-client.js';
@@ -202,7 +203,10 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
       // claimed link, and the session only when it proves it holds the verifier.
       if (mobileApps && config.mobile.apps.has(pending.mobile.app)) {
         await dropSignInSession();
-        const code = await codes.issue({ app: pending.mobile.app, codeChallenge: pending.mobile.codeChallenge, auth });
+        // The user waits in a session record no request can reach, for as long as the code lives.
+        const waitingId = `h.${randomBytes(32).toString('base64url')}`;
+        await writeSession(deps.sessions, waitingId, appSessionRecord(auth, 'mobile-handoff', config.mobile.handoffTtlS * 1000, t));
+        const code = await codes.issue({ app: pending.mobile.app, codeChallenge: pending.mobile.codeChallenge, sessionId: waitingId });
         log.info({ app: pending.mobile.app, hasRefreshToken: tokens.refreshToken !== undefined }, 'signed in for an app');
         return redirect(res, appReturnUrl(config.mobile, pending.mobile, code));
       }

@@ -68,8 +68,10 @@ declare module 'express-session' {
     /**
      * The channel the session was issued for. Unset: a browser session, reached only by
      * its cookie. `mobile`: a native app's session, reached only by its handle
-     * (`Authorization: Bearer`); a cookie naming it is no session.
+     * (`Authorization: Bearer`). `mobile-handoff`: a native app's sign-in waiting for its
+     * one-time code to be redeemed, reached by nothing (it is there so back-channel
+     * logout finds it). A cookie naming a session of another channel is no session.
      */
-    channel?: 'mobile';
+    channel?: 'mobile' | 'mobile-handoff';
   }
 }

@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { SessionData } from 'express-session';
+import type { CookieJar } from 'tough-cookie';
 import { sessionIdOfHandle } from '../../src/auth/mobile/session-handle.js';
 import { DEMO } from '../../src/config/index.js';
 import { staticSecret } from '../../src/secrets/index.js';
@@ -41,6 +42,8 @@ const loginUrl = (instance: BffInstance, params: Record<string, string>) =>
 interface AppSignIn extends Pkce {
   code: string;
   app: string;
+  /** The system browser's cookies (its session at the IdP). */
+  jar: CookieJar;
 }
 
 /** Signs in through the "system browser" as `user` for `app`; returns the code the app's link received. */
@@ -62,7 +65,7 @@ async function browserSignIn(instance: BffInstance, user: string, app = IOS): Pr
   const callback = walk.responses.find((r) => new URL(r.url).pathname === '/auth/callback')!;
   expect(callback.status).toBe(302);
   for (const c of callback.headers.getSetCookie()) expect(c).toMatch(/Expires=Thu, 01 Jan 1970/);
-  return { ...p, code: code!, app: app.id };
+  return { ...p, code: code!, app: app.id, jar: walk.jar };
 }
 
 /** The app's token request, with plain fetch: no jar, no Origin. */
@@ -275,24 +278,27 @@ describe('two instances sharing Redis', () => {
     expect(both.status).toBe(403);
   });
 
+  /** The user signs out at the IdP in the system browser; the IdP posts back-channel logout to A. */
+  const signOutAtIdp = async (jar: CookieJar) => {
+    const out = await logoutThroughIdp({ startUrl: `${stack.issuer}/session/end`, jar });
+    expect(out.responses.at(-1)?.body).toContain('signed out');
+  };
+
   it('ends a mobile session by back-channel logout from the IdP, on every instance', async () => {
-    const p = pkce();
-    const walk = await loginThroughIdp({
-      startUrl: loginUrl(a, { app: IOS.id, code_challenge: p.challenge, code_challenge_method: 'S256', state: 's1' }),
-      username: 'bob',
-      password: 'bob',
-    });
-    const code = new URL(walk.finalUrl).searchParams.get('code')!;
-    const res = await redeem(b, { app: IOS.id, code, code_verifier: p.verifier });
+    const s = await browserSignIn(a, 'bob');
+    const res = await redeem(b, { app: s.app, code: s.code, code_verifier: s.verifier });
     const handle = res.body.sessionToken as string;
     stack.watchForLeak(handle);
     expect((await appUser(stack, handle, b)).status).toBe(200);
-
-    // The user signs out at the IdP in the system browser: it posts back-channel logout to A.
-    const out = await logoutThroughIdp({ startUrl: `${stack.issuer}/session/end`, jar: walk.jar });
-    expect(out.responses.at(-1)?.body).toContain('signed out');
+    await signOutAtIdp(s.jar);
     expect((await appUser(stack, handle, a)).status).toBe(401);
     expect((await appUser(stack, handle, b)).status).toBe(401);
+  });
+
+  it('refuses the code of a sign-in that the IdP ended before the app redeemed it', async () => {
+    const s = await browserSignIn(a, 'alice');
+    await signOutAtIdp(s.jar);
+    expectInvalidGrant(await redeem(b, { app: s.app, code: s.code, code_verifier: s.verifier }));
   });
 
   it('never writes a handle or a code in a log line', async () => {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { AuthSession, SharedState } from '../../session/index.js';
+import type { SharedState } from '../../session/index.js';
 
 /** What a one-time code stands for until the app redeems it. */
 export interface Handoff {
@@ -7,8 +7,12 @@ export interface Handoff {
   readonly app: string;
   /** BASE64URL(SHA-256(code_verifier)) the app sent at `/auth/mobile/login`. */
   readonly codeChallenge: string;
-  /** The signed-in user, tokens sealed as in any session. */
-  readonly auth: AuthSession;
+  /**
+   * Where the signed-in user waits: a session record of channel `mobile-handoff`, in the
+   * sid/sub index like any signed-in session, so a back-channel logout before the
+   * redemption ends it (and the redemption then fails).
+   */
+  readonly sessionId: string;
   /** Epoch ms after which the code is refused, whatever the store's TTL says (injected clocks, clock skew). */
   readonly expiresAt: number;
 }

@@ -4,9 +4,9 @@ import type { Config, MobileConfig } from '../../config/index.js';
 import { sendError } from '../../lib/error-response.js';
 import type { Logger } from '../../observability/logger.js';
 import { secretEquals } from '../../secrets/index.js';
-import type { AuthSession, MobileLogin, SessionStore, SessionTokens, TokenCrypto } from '../../session/index.js';
+import type { MobileLogin, SessionStore, SessionTokens, TokenCrypto } from '../../session/index.js';
 import type { HandoffCodes } from './handoff-codes.js';
-import { mintHandle, viaSessionHandle } from './session-handle.js';
+import { appSessionRecord, mintHandle, viaSessionHandle, writeSession } from './session-handle.js';
 
 /** What RFC 7636 allows in a `code_verifier`: 43–128 unreserved characters. */
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
@@ -78,20 +78,26 @@ export function createMobileRouter(deps: MobileRouterDeps): express.Router {
     const wellFormed = typeof verifier === 'string' && VERIFIER.test(verifier);
     const proof = wellFormed ? createHash('sha256').update(verifier).digest('base64url') : '';
     const proofOk = secretEquals(proof, handoff.codeChallenge) && wellFormed;
-    if (!appOk || !proofOk) return invalidGrant(res, appOk ? 'wrong verifier' : 'another app');
+    const waiting = await sessions.read(handoff.sessionId);
+    if (!appOk || !proofOk) {
+      await sessions.end(handoff.sessionId);
+      return invalidGrant(res, appOk ? 'wrong verifier' : 'another app');
+    }
+    const auth = waiting?.channel === 'mobile-handoff' ? waiting.auth : undefined;
+    if (!auth) return invalidGrant(res, 'signed out before the redemption');
 
     const { handle, sessionId } = mintHandle();
     const t = now();
     const idleMs = config.session.idleTimeoutS * 1000;
-    const session = {
-      cookie: { originalMaxAge: idleMs, expires: new Date(t + idleMs).toISOString(), httpOnly: true, path: '/' },
-      channel: 'mobile' as const,
-      auth: handoff.auth satisfies AuthSession,
-    };
-    // A created signed-in session is indexed by sid/sub (back-channel logout) before it is written.
-    await new Promise<void>((resolve, reject) => sessions.set(sessionId, session as never, (err) => (err ? reject(err) : resolve())));
+    await writeSession(sessions, sessionId, appSessionRecord(auth, 'mobile', idleMs, t));
+    // The app's session is indexed before the waiting one ends: a back-channel logout
+    // that ended the waiting one meanwhile makes this end false, and the app gets nothing.
+    if (!(await sessions.end(handoff.sessionId))) {
+      await sessions.end(sessionId);
+      return invalidGrant(res, 'signed out during the redemption');
+    }
     log.info({ app: handoff.app }, 'mobile session issued');
-    res.json({ sessionToken: handle, expiresAt: new Date(Math.min(t + idleMs, handoff.auth.expiresAt)).toISOString() });
+    res.json({ sessionToken: handle, expiresAt: new Date(Math.min(t + idleMs, auth.expiresAt)).toISOString() });
   });
 
   router.post('/logout', noStore, async (req, res) => {

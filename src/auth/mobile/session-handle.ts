@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { SessionData } from 'express-session';
 import cookieHeader from 'cookie';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../../config/index.js';
 import { bearerToken } from '../../lib/bearer-token.js';
 import { sendErrorFor } from '../../lib/error-response.js';
-import type { SessionStore } from '../../session/index.js';
+import type { AuthSession, SessionStore } from '../../session/index.js';
 import { preventSliding } from '../../session/index.js';
 import { slidingPrevented } from '../../session/sliding.js';
 
@@ -32,6 +33,19 @@ export function mintHandle(): { handle: string; sessionId: string } {
   const handle = randomBytes(HANDLE_BYTES).toString('base64url');
   return { handle, sessionId: sessionIdOfHandle(handle) };
 }
+
+/** A signed-in session record of a native-app channel, idle window `maxAgeMs` from `now`. */
+export function appSessionRecord(auth: AuthSession, channel: 'mobile' | 'mobile-handoff', maxAgeMs: number, now: number): SessionData {
+  return {
+    cookie: { originalMaxAge: maxAgeMs, expires: new Date(now + maxAgeMs), httpOnly: true, path: '/' },
+    channel,
+    auth,
+  };
+}
+
+/** Writes a session record (created ones are indexed by sid/sub before they are written). */
+export const writeSession = (store: SessionStore, id: string, data: SessionData): Promise<void> =>
+  new Promise((resolve, reject) => store.set(id, data, (err?: unknown) => (err ? reject(err) : resolve())));
 
 /** Requests whose session was loaded from a handle (and that carry no session cookie). */
 const handleRequests = new WeakSet<Request>();
@@ -94,9 +108,9 @@ function slideOnEnd(req: Request, res: Response, store: SessionStore): void {
  * it was issued for.
  * - A handle request whose session the middleware ended (past its absolute end, tokens
  *   not intact) is `401`, and the session is ended in the store.
- * - A cookie naming a mobile session (which needs the signing secret and a store id, so
- *   should never happen) gets a fresh, empty session instead: it is no session, and the
- *   mobile session is left as it was.
+ * - A cookie naming a native app's session (which needs the signing secret and a store
+ *   id, so should never happen) gets a fresh, empty session instead: it is no session,
+ *   and the app's session is left as it was.
  */
 export function sessionChannelGuard(): RequestHandler {
   return (req, res, next) => {
@@ -105,7 +119,7 @@ export function sessionChannelGuard(): RequestHandler {
       preventSliding(req);
       return req.sessionStore.destroy(req.sessionID, () => refuse(req, res));
     }
-    if (req.session?.channel === 'mobile') req.sessionStore.generate(req);
+    if (req.session?.channel !== undefined) req.sessionStore.generate(req);
     next();
   };
 }
