@@ -58,7 +58,8 @@ const MAX_PENDING_LOGINS = 3;
 
 /**
  * The `/auth` endpoints of the HTTP contract: `login`, `callback`, `user`, `logout`,
- * `backchannel-logout`. Mount after the session middleware:
+ * `backchannel-logout`; with `MOBILE_APPS`, also the native apps' `mobile/login`,
+ * `mobile/token` and `mobile/logout` (contracts/mobile-sign-in.md, see mobile/). Mount after the session middleware:
  * `app.use('/auth', createAuthRouter(deps))`. Answers that need a session but have none
  * are JSON 401s, never redirects; JSON endpoints need `X-CSRF: 1`. Responses that set,
  * change or clear the session are `Cache-Control: no-store`.
