@@ -21,7 +21,7 @@ import {
 } from '../session/index.js';
 import { backchannelLogout } from './backchannel-logout.js';
 import { createHandoffCodes } from './mobile/handoff-codes.js';
-import { appSessionRecord, writeSession } from './mobile/session-handle.js';
+import { appSessionRecord, viaSessionHandle, writeSession } from './mobile/session-handle.js';
 import { appReturnUrl, createMobileRouter, mobileLoginRequest } from './mobile/routes.js';
 import { requireCsrfHeader } from './csrf.js';
 import { OidcError, type OidcClient } from './oidc-client.js';
@@ -243,7 +243,8 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
       name,
       email,
       sessionExpiresAt: new Date(Math.min(idleEnd, hardEnd)).toISOString(),
-      logoutUrl: `${req.baseUrl}/logout?sid=${encodeURIComponent(logoutId)}`,
+      // A native app signs out with its handle (POST), not through the browser's link.
+      logoutUrl: viaSessionHandle(req) ? `${req.baseUrl}/mobile/logout` : `${req.baseUrl}/logout?sid=${encodeURIComponent(logoutId)}`,
     });
   });
 

@@ -143,7 +143,7 @@ describe('two instances sharing Redis', () => {
     // No X-CSRF header: a request with a handle carries no cookie to ride on.
     const user = await appUser(stack, handle, b);
     expect(user.status).toBe(200);
-    expect(JSON.parse(user.text_)).toMatchObject({ sub: 'alice', sessionExpiresAt: expect.any(String) });
+    expect(JSON.parse(user.text_)).toMatchObject({ sub: 'alice', sessionExpiresAt: expect.any(String), logoutUrl: '/auth/mobile/logout' });
     expect(user.headers.getSetCookie()).toEqual([]);
 
     const out = await appLogout(stack, handle, b);
