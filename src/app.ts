@@ -16,6 +16,7 @@ import {
   type TokenRefresher,
   viewerFromRequest,
 } from './auth/index.js';
+import { sessionChannelGuard, sessionHandleLoader } from './auth/mobile/session-handle.js';
 import { originGuard } from './auth/origin-guard.js';
 import type { Config } from './config/index.js';
 import { DownstreamCallBudget } from './downstream/index.js';
@@ -186,7 +187,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     onLimited: (limit) => metrics.rateLimited.inc({ limit }),
     ...(deps.rateLimitWindowS ? { windowS: deps.rateLimitWindowS } : {}),
   });
-  app.use(['/auth/login', '/auth/callback'], rateLimits.login);
+  app.use(['/auth/login', '/auth/callback', '/auth/mobile/login', '/auth/mobile/token'], rateLimits.login);
 
   // Sessions, the sid/sub index, refresh locks and used logout tokens live in the shared
   // state: Redis, so every instance sees the same, or process memory for one instance.
@@ -199,6 +200,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     vault: createTokenVault({ store: sessions, crypto }),
     lock: createLock({ state }),
   });
+  // A native app's `Authorization: Bearer <handle>` names its session on the endpoints
+  // apps call (contracts/mobile-sign-in.md); the session middleware then leaves it be.
+  if (config.mobile.apps.size > 0) {
+    app.use(['/graphql', '/auth/user', '/auth/mobile/logout'], sessionHandleLoader({ config, store: sessions }));
+  }
   app.use(
     createSessionMiddleware({
       config,
@@ -213,6 +219,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       },
     }),
   );
+  app.use(sessionChannelGuard());
   app.use(['/graphql', '/auth/user'], rateLimits.api);
   app.use(
     '/auth',

@@ -19,5 +19,6 @@ export function sendAuthPage(res: Response, status: number, title: string, text:
 export const PAGES = {
   signInFailed: [400, 'Sign-in failed', 'We could not complete your sign-in. Please start again.'],
   signInUnavailable: [503, 'Sign-in unavailable', 'Sign-in is temporarily unavailable. Please try again in a moment.'],
+  badAppSignIn: [400, 'App sign-in request not valid', 'This sign-in request from an app is not valid. Please start again from the app.'],
   badLogoutLink: [400, 'Sign-out link not valid', 'This sign-out link is not valid or has already been used.'],
 } as const satisfies Record<string, readonly [number, string, string]>;

@@ -8,15 +8,21 @@ import type { Logger } from '../observability/logger.js';
 import { secretEquals } from '../secrets/index.js';
 import {
   endSession,
+  type AuthSession,
+  type MobileLogin,
   type PendingLogin,
   preventSliding,
   regenerateSession,
   saveSession,
   type SessionStore,
+  type SessionTokens,
   type SharedState,
   type TokenCrypto,
 } from '../session/index.js';
 import { backchannelLogout } from './backchannel-logout.js';
+import { createHandoffCodes } from './mobile/handoff-codes.js';
+import { appSessionRecord, viaSessionHandle, writeSession } from './mobile/session-handle.js';
+import { appReturnUrl, createMobileRouter, mobileLoginRequest } from './mobile/routes.js';
 import { requireCsrfHeader } from './csrf.js';
 import { OidcError, type OidcClient } from './oidc-client.js';
 import { PAGES, sendAuthPage } from './pages.js';
@@ -52,7 +58,8 @@ const MAX_PENDING_LOGINS = 3;
 
 /**
  * The `/auth` endpoints of the HTTP contract: `login`, `callback`, `user`, `logout`,
- * `backchannel-logout`. Mount after the session middleware:
+ * `backchannel-logout`; with `MOBILE_APPS`, also the native apps' `mobile/login`,
+ * `mobile/token` and `mobile/logout` (contracts/mobile-sign-in.md, see mobile/). Mount after the session middleware:
  * `app.use('/auth', createAuthRouter(deps))`. Answers that need a session but have none
  * are JSON 401s, never redirects; JSON endpoints need `X-CSRF: 1`. Responses that set,
  * change or clear the session are `Cache-Control: no-store`.
@@ -72,9 +79,8 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
 
   const router = express.Router();
 
-  router.get('/login', async (req, res) => {
-    noStore(res);
-    const returnTo = safeReturnTo(req.query.returnTo);
+  /** Starts a sign-in at the IdP for this browser, landing on `returnTo` or handing off to a native app (`mobile`). */
+  const beginLogin = async (req: Request, res: Response, returnTo: string, mobile?: MobileLogin) => {
     let login;
     try {
       login = await oidc.startLogin({ redirectUri: redirectUri(req), scope, ...(prompt ? { prompt } : {}) });
@@ -86,7 +92,7 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
     const pending: PendingLogin[] = (req.session.pendingLogins ?? [])
       .filter((p) => t - p.createdAt < loginTimeoutMs)
       .slice(-(MAX_PENDING_LOGINS - 1));
-    pending.push({ state: login.state, nonce: login.nonce, codeVerifier: login.codeVerifier, returnTo, createdAt: t });
+    pending.push({ state: login.state, nonce: login.nonce, codeVerifier: login.codeVerifier, returnTo, createdAt: t, ...(mobile ? { mobile } : {}) });
     req.session.pendingLogins = pending;
     // A visitor who is not signed in gets a session only for the sign-in: it lives as
     // long as the sign-in may take, not the idle timeout. The store's expiry follows the
@@ -95,7 +101,28 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
     if (!req.session.auth) req.session.cookie.maxAge = loginTimeoutMs;
     await saveSession(req);
     redirect(res, login.url);
+  };
+
+  router.get('/login', async (req, res) => {
+    noStore(res);
+    await beginLogin(req, res, safeReturnTo(req.query.returnTo));
   });
+
+  // Native apps (contracts/mobile-sign-in.md): only when MOBILE_APPS lists some;
+  // otherwise these paths fall through to the 404 of every unknown endpoint.
+  const mobileApps = config.mobile.apps.size > 0;
+  const codes = createHandoffCodes({ state: deps.state, ttlS: config.mobile.handoffTtlS, now });
+  if (mobileApps) {
+    router.get('/mobile/login', async (req, res) => {
+      noStore(res);
+      const mobile = mobileLoginRequest(req.query, config.mobile);
+      if (!mobile) {
+        log.info('app sign-in request refused');
+        return sendAuthPage(res, ...PAGES.badAppSignIn);
+      }
+      await beginLogin(req, res, '/', mobile);
+    });
+  }
 
   router.get('/callback', async (req, res) => {
     noStore(res);
@@ -114,10 +141,13 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
     else delete req.session.pendingLogins;
     await saveSession(req);
 
+    // A session that only existed for this sign-in has nothing left: remove it.
+    const dropSignInSession = async () => {
+      if (!req.session.auth && !req.session.pendingLogins) await endSession(req, res, config);
+    };
     const fail = async (page: readonly [number, string, string], why: Record<string, unknown>) => {
       log.info(why, 'sign-in failed');
-      // A session that only existed for this sign-in has nothing left: remove it.
-      if (!req.session.auth && !req.session.pendingLogins) await endSession(req, res, config);
+      await dropSignInSession();
       sendAuthPage(res, ...page);
     };
 
@@ -147,12 +177,9 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
       });
     }
 
-    // Session fixation: the id that existed before sign-in (which a third party could
-    // have planted) is discarded with its store entry; the user gets a fresh one.
-    await regenerateSession(req);
     const t = now();
     const { tokens, claims } = result;
-    req.session.auth = {
+    const auth: AuthSession = {
       sub: claims.sub,
       name: claims.name,
       email: claims.email,
@@ -172,6 +199,24 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
       accessTokenExpiresAt: tokens.expiresAt ?? null,
       tokenGeneration: 0,
     };
+    if (pending.mobile) {
+      // No cookie for the system browser: the app gets a one-time code through its
+      // claimed link, and the session only when it proves it holds the verifier.
+      if (mobileApps && config.mobile.apps.has(pending.mobile.app)) {
+        await dropSignInSession();
+        // The user waits in a session record no request can reach, for as long as the code lives.
+        const waitingId = `h.${randomBytes(32).toString('base64url')}`;
+        await writeSession(deps.sessions, waitingId, appSessionRecord(auth, 'mobile-handoff', config.mobile.handoffTtlS * 1000, t));
+        const code = await codes.issue({ app: pending.mobile.app, codeChallenge: pending.mobile.codeChallenge, sessionId: waitingId });
+        log.info({ app: pending.mobile.app, hasRefreshToken: tokens.refreshToken !== undefined }, 'signed in for an app');
+        return redirect(res, appReturnUrl(config.mobile, pending.mobile, code));
+      }
+      return fail(PAGES.badAppSignIn, { reason: 'app no longer listed' });
+    }
+    // Session fixation: the id that existed before sign-in (which a third party could
+    // have planted) is discarded with its store entry; the user gets a fresh one.
+    await regenerateSession(req);
+    req.session.auth = auth;
     await saveSession(req);
     log.info({ hasRefreshToken: tokens.refreshToken !== undefined }, 'signed in');
     redirect(res, pending.returnTo);
@@ -198,7 +243,8 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
       name,
       email,
       sessionExpiresAt: new Date(Math.min(idleEnd, hardEnd)).toISOString(),
-      logoutUrl: `${req.baseUrl}/logout?sid=${encodeURIComponent(logoutId)}`,
+      // A native app signs out with its handle (POST), not through the browser's link.
+      logoutUrl: viaSessionHandle(req) ? `${req.baseUrl}/mobile/logout` : `${req.baseUrl}/logout?sid=${encodeURIComponent(logoutId)}`,
     });
   });
 
@@ -214,6 +260,20 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
     }),
   );
 
+  /** Revokes an ended session's refresh token at the IdP, waiting at most `revokeTimeoutMs`. */
+  const revokeRefreshToken = async (tokens: SessionTokens | null) => {
+    if (!tokens?.refreshToken) return;
+    const revoked = oidc.revoke(tokens.refreshToken, 'refresh_token').catch((err: unknown) => {
+      log.warn({ kind: err instanceof OidcError ? err.kind : 'unknown' }, 'refresh token revocation failed');
+      return false;
+    });
+    await withTimeout(revoked, revokeTimeoutMs);
+  };
+
+  if (mobileApps) {
+    router.use('/mobile', createMobileRouter({ config, codes, sessions: deps.sessions, crypto, logger: deps.logger, now, revokeRefreshToken }));
+  }
+
   router.get('/logout', async (req, res) => {
     noStore(res);
     const auth = req.session?.auth;
@@ -225,14 +285,7 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
     const tokens = crypto.decrypt(auth.tokens, auth.sub);
     await endSession(req, res, config);
     log.info('signed out');
-
-    if (tokens?.refreshToken) {
-      const revoked = oidc.revoke(tokens.refreshToken, 'refresh_token').catch((err: unknown) => {
-        log.warn({ kind: err instanceof OidcError ? err.kind : 'unknown' }, 'refresh token revocation failed');
-        return false;
-      });
-      await withTimeout(revoked, revokeTimeoutMs);
-    }
+    await revokeRefreshToken(tokens);
 
     let target = '/';
     try {

@@ -9,6 +9,7 @@ import { DEMO } from './demo-defaults.js';
 import { type DownstreamConfig, downstreamSchema, readDownstream, serviceSecretSettings } from './downstream.js';
 import { commaList, type Env, httpUrl, optionalString, originOf, positiveInt } from './env-helpers.js';
 import { type MetricsConfig, readMetrics, readServerTimeouts, type ServerTimeoutsConfig } from './http-server.js';
+import { readMobile } from './mobile-apps.js';
 import { type RateLimitConfig, readRateLimits } from './rate-limits.js';
 import { readSecretRef, type SecretRef } from './secrets.js';
 
@@ -16,6 +17,7 @@ export { DEMO } from './demo-defaults.js';
 export type { Env } from './env-helpers.js';
 export type { SecretRef } from './secrets.js';
 export type { MetricsConfig, RateLimitConfig, ServerTimeoutsConfig };
+export type { MobileApp, MobileConfig } from './mobile-apps.js';
 export type {
   AnyServiceConfig,
   DownstreamConfig,
@@ -183,6 +185,7 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
   const downstreamSecrets = Object.fromEntries(serviceSecrets.map(({ setting }) => [setting, readSecretRef(env, setting, problems)]));
 
   const rateLimits = readRateLimits(env, problems);
+  const mobile = readMobile(env, problems, { production });
   const serverTimeouts = readServerTimeouts(env, problems);
   const metrics = readMetrics(env, problems, { production, port: parsed.data?.PORT ?? 4000 });
   if (!parsed.success || !parsedServices.success) throw new ConfigError(problems);
@@ -337,6 +340,8 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
     },
     /** Requests per minute per session, per anonymous client and per sign-in client (see rate-limits.ts). */
     rateLimits,
+    /** Native apps that sign in through the system browser (see mobile-apps.ts). */
+    mobile,
     /** How long the HTTP server waits for slow clients (see http-server.ts). */
     serverTimeouts,
     /** Who may read `/metrics`, and on which port (see http-server.ts). */

@@ -5,7 +5,7 @@ export { createMemoryState, type MemoryStateOptions } from './memory-state.js';
 export { createSessionMiddleware, type SessionMiddlewareOptions } from './middleware.js';
 export type { SessionStore } from './records-store.js';
 export { createRedisState, type RedisClient, type RedisStateOptions } from './redis-state.js';
-export type { AuthSession, PendingLogin } from './session-data.js';
+export type { AuthSession, MobileLogin, PendingLogin } from './session-data.js';
 export { type SessionSelector, sessionTtlSeconds } from './session-records.js';
 export type { SharedState } from './shared-state.js';
 export { preventSliding } from './sliding.js';

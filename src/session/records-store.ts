@@ -24,6 +24,8 @@ export interface SessionStore extends Store {
   updateTokens(sessionId: string, sub: string, update: TokenFields): Promise<AuthSession | null>;
   /** Ends every session the selector names (both given: sessions matching both). Resolves how many were live. */
   endSessions(selector: SessionSelector): Promise<number>;
+  /** Ends one session (as `destroy`), resolving whether it was live: whether this call, and not an earlier end, ended it. */
+  end(sessionId: string): Promise<boolean>;
 }
 
 type StoreCallback = (err?: unknown) => void;
@@ -85,6 +87,11 @@ export function recordsStore<TBase extends StoreClass>(Base: TBase) {
 
     endSessions(selector: SessionSelector): Promise<number> {
       return this.records.endSessions(selector);
+    }
+
+    end(sessionId: string): Promise<boolean> {
+      this.touches.forget(sessionId);
+      return this.records.end(sessionId);
     }
   }
   return RecordsStore;

@@ -15,6 +15,18 @@ export interface PendingLogin {
   readonly returnTo: string;
   /** Epoch milliseconds. */
   readonly createdAt: number;
+  /** Set when a native app started this sign-in (`/auth/mobile/login`): the callback hands off to the app instead of setting a cookie. */
+  readonly mobile?: MobileLogin;
+}
+
+/** What a native app's sign-in is bound to (contracts/mobile-sign-in.md). */
+export interface MobileLogin {
+  /** The app's id in `MOBILE_APPS`. */
+  readonly app: string;
+  /** BASE64URL(SHA-256(code_verifier)): only the holder of the verifier redeems the code. */
+  readonly codeChallenge: string;
+  /** The app's own `state`, returned to it untouched. */
+  readonly state: string;
 }
 
 /** The signed-in user. */
@@ -53,5 +65,13 @@ declare module 'express-session' {
      * does not fail in the first one.
      */
     pendingLogins?: PendingLogin[];
+    /**
+     * The channel the session was issued for. Unset: a browser session, reached only by
+     * its cookie. `mobile`: a native app's session, reached only by its handle
+     * (`Authorization: Bearer`). `mobile-handoff`: a native app's sign-in waiting for its
+     * one-time code to be redeemed, reached by nothing (it is there so back-channel
+     * logout finds it). A cookie naming a session of another channel is no session.
+     */
+    channel?: 'mobile' | 'mobile-handoff';
   }
 }

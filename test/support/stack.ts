@@ -102,6 +102,8 @@ export interface Stack {
    * allowed place is the contract's `id_token_hint` in the logout redirect to the IdP.
    */
   leaks(): string[];
+  /** Adds a value the app holds (a native app's session handle) to what `leaks` looks for. */
+  watchForLeak(value: string): void;
   /** Signs in through the IdP's forms with a fresh cookie jar. */
   login(username: string, password?: string, instance?: BffInstance): Promise<CookieJar>;
   /** POSTs a GraphQL operation as a browser on our origin would. */
@@ -114,7 +116,8 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-const SESSION_SECRET = 'test-session-secret-0123456789abcdef';
+/** The cookie-signing secret of the stack's instances (tests forge signed cookies with it). */
+export const SESSION_SECRET = 'test-session-secret-0123456789abcdef';
 /** The key the stack's instances encrypt stored tokens with (tests decrypt the store with it). */
 export const SESSION_ENCRYPTION_KEY = 'test-encryption-key-0123456789abcdef';
 
@@ -262,12 +265,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       return name === 'location' && value.startsWith(`${endSession}?`);
     }
     const secretValues = [DEMO.clientSecret, ...DEMO_SECRETS, SESSION_SECRET, SESSION_ENCRYPTION_KEY];
+    const watched = new Set<string>();
     const leaks = (): string[] => {
       const received = recorder.all
         .flatMap((c) => [c.headers.authorization, c.headers['x-api-key']])
         .filter((v): v is string => typeof v === 'string')
         .map((v) => v.replace(/^Bearer /, ''));
-      const needles = new Set([...issuedTokens, ...received, ...secretValues]);
+      const needles = new Set([...issuedTokens, ...received, ...secretValues, ...watched]);
       const found: string[] = [];
       const haystacks = [...seen.map((text) => ['a response', text] as const), ...logLines.map((text) => ['a log line', text] as const)];
       for (const [where, text] of haystacks) {
@@ -291,6 +295,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         idpDown = down;
       },
       leaks,
+      watchForLeak: (value) => void watched.add(value),
       recorder,
       urls: demo.urls as Record<ServiceName, string>,
       logLines,

@@ -345,3 +345,47 @@ describe('operation limits', () => {
     }
   });
 });
+
+// The native-app sign-in settings of contracts/mobile-sign-in.md.
+describe('MOBILE_APPS', () => {
+  it('is empty by default (the mobile endpoints answer 404) with a 60 s code lifetime', () => {
+    const { mobile } = loadConfig({});
+    expect(mobile.apps.size).toBe(0);
+    expect(mobile.handoffTtlS).toBe(60);
+  });
+
+  it('reads appId=returnUrl pairs, a custom scheme allowed outside production', () => {
+    const { mobile } = loadConfig({
+      MOBILE_APPS: ' shop-ios=https://shop.example/ios/signed-in , shop-dev=shop-dev://signed-in',
+      MOBILE_HANDOFF_TTL_S: '30',
+    });
+    expect([...mobile.apps.values()]).toEqual([
+      { id: 'shop-ios', returnUrl: 'https://shop.example/ios/signed-in' },
+      { id: 'shop-dev', returnUrl: 'shop-dev://signed-in' },
+    ]);
+    expect(mobile.handoffTtlS).toBe(30);
+  });
+
+  it('accepts only https claimed links in production', () => {
+    const env = { ...PRODUCTION, MOBILE_APPS: 'shop-ios=https://shop.example/ios/signed-in' };
+    expect(loadConfig(env).mobile.apps.get('shop-ios')?.returnUrl).toBe('https://shop.example/ios/signed-in');
+    expect(problemsOf({ ...PRODUCTION, MOBILE_APPS: 'shop-dev=shop-dev://signed-in' })).toEqual([
+      'MOBILE_APPS: return URL of "shop-dev" must be https:// in production (a claimed link, not a custom scheme)',
+    ]);
+  });
+
+  it('names every problem at once', () => {
+    const problems = problemsOf({
+      MOBILE_APPS: 'no-url,bad id=https://a.example/x,a=http://a.example/x,b=https://b.example/x?y=1,c=https://c.example/c,c=https://c.example/d',
+      MOBILE_HANDOFF_TTL_S: '0',
+    });
+    expect(problems).toEqual([
+      'MOBILE_APPS: return URL of "no-url" must be an absolute URL (the app\'s claimed https link)',
+      'MOBILE_APPS: "bad id" is not an app id (letters, digits, . _ -; at most 64)',
+      'MOBILE_APPS: return URL of "a" must be https:// or a custom scheme',
+      'MOBILE_APPS: return URL of "b" must have no credentials, query or fragment',
+      'MOBILE_APPS: app "c" is listed twice',
+      'MOBILE_HANDOFF_TTL_S: must be between 1 and 600 seconds',
+    ]);
+  });
+});
