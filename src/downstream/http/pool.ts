@@ -21,6 +21,15 @@ export type HeaderSet = Readonly<Record<string, string>>;
  * The wire to one service: one keep-alive undici `Pool`, created once per process, and
  * the request each call becomes on it (headers, body, path under the base URL).
  */
+/**
+ * undici's own timeouts are only a backstop: the attempt's timer (`AttemptTimer`, a
+ * native timer) ends an attempt at its limit. undici runs its timeouts on coarse timers
+ * that may fire up to half a second early, which cut attempts short (a 900 ms attempt
+ * ended after 700 ms): the call then made more attempts than its time allows, each
+ * counted as the service's timeout. So undici's fire only well after ours would have.
+ */
+const UNDICI_TIMER_SLACK_MS = 1000;
+
 export class ServicePool {
   readonly #pool: Pool;
   readonly #basePath: string;
@@ -31,9 +40,9 @@ export class ServicePool {
       connections: opts.connections,
       // No pipelining: a slow answer must not hold up the calls queued behind it.
       pipelining: 1,
-      headersTimeout: opts.attemptTimeoutMs,
-      bodyTimeout: opts.attemptTimeoutMs,
-      connect: { timeout: opts.attemptTimeoutMs },
+      headersTimeout: opts.attemptTimeoutMs + UNDICI_TIMER_SLACK_MS,
+      bodyTimeout: opts.attemptTimeoutMs + UNDICI_TIMER_SLACK_MS,
+      connect: { timeout: opts.attemptTimeoutMs + UNDICI_TIMER_SLACK_MS },
       maxResponseSize: opts.maxResponseBytes,
     });
   }
@@ -60,8 +69,8 @@ export class ServicePool {
       headers,
       body,
       signal,
-      headersTimeout: limitMs,
-      bodyTimeout: limitMs,
+      headersTimeout: limitMs + UNDICI_TIMER_SLACK_MS,
+      bodyTimeout: limitMs + UNDICI_TIMER_SLACK_MS,
     });
   }
 
