@@ -27,6 +27,12 @@ export interface ResponseCacheOptions {
 
 interface Entry {
   policy: CachePolicy;
+  /**
+   * Until when (epoch ms) the stored answer may be used without asking the service: the
+   * policy's verdict for our one request, worked out once when it is stored or
+   * revalidated. 0: never (stale, `must-revalidate`, `no-cache`, a `Vary` ours misses).
+   */
+  freshUntil: number;
   readonly text: string;
 }
 
@@ -42,6 +48,20 @@ export interface Revalidation {
  * refuse every response without `public`).
  */
 const requestFor = (key: string): CachePolicy.Request => ({ url: key, method: 'GET', headers: { accept: 'application/json' } });
+
+/**
+ * The policy's answer to "may this be used without the network, and for how long", for
+ * the one request the cache ever presents for `key` (`requestFor`: no request
+ * directives, fixed headers). For that request the verdict only changes with time, as
+ * the answer's age reaches its freshness lifetime, so it is worked out once per store
+ * or revalidation, not on every hit (where http-cache-semantics would parse headers and
+ * copy the response headers each time).
+ */
+function freshUntil(policy: CachePolicy, key: string): number {
+  // Fresh while its age is below its max-age (`stale()`); not `timeToLive()`, which adds
+  // stale-while-revalidate and stale-if-error time.
+  return policy.satisfiesWithoutRevalidation(requestFor(key)) ? Date.now() + (policy.maxAge() - policy.age()) * 1000 : 0;
+}
 
 /** Only what the service declares; no heuristic freshness from `Last-Modified` alone. */
 const POLICY_OPTIONS: CachePolicy.Options = { shared: true, cacheHeuristic: 0 };
@@ -60,7 +80,7 @@ export class ResponseCache {
   /** A fresh stored answer, parsed anew, or undefined when the network must be asked. */
   fresh(key: string): unknown {
     const entry = this.entries.get(key);
-    if (entry === undefined || !entry.policy.satisfiesWithoutRevalidation(requestFor(key))) return undefined;
+    if (entry === undefined || Date.now() >= entry.freshUntil) return undefined;
     return JSON.parse(entry.text);
   }
 
@@ -93,6 +113,7 @@ export class ResponseCache {
       return undefined;
     }
     revalidation.entry.policy = policy;
+    revalidation.entry.freshUntil = freshUntil(policy, key);
     this.entries.set(key, revalidation.entry);
     return JSON.parse(revalidation.entry.text);
   }
@@ -111,7 +132,7 @@ export class ResponseCache {
     }
     const policy = new CachePolicy(requestFor(key), { status: 200, headers }, POLICY_OPTIONS);
     const reusable = policy.storable() && (policy.timeToLive() > 0 || headers.etag !== undefined || headers['last-modified'] !== undefined);
-    if (reusable) this.entries.set(key, { policy, text });
+    if (reusable) this.entries.set(key, { policy, freshUntil: freshUntil(policy, key), text });
     // An answer that may no longer be stored (now `no-store`) must not leave an old one behind.
     else this.entries.delete(key);
   }
