@@ -8,7 +8,8 @@
  *   npm run bench -- --soak       10 minutes at 70 % of the measured maximum (npm run bench:soak)
  *
  * Options: --rounds N, --duration S, --connections N, --soak-minutes M, --no-build,
- * --profile (CPU profile of the cache-off BFF under the dashboard load, top self time).
+ * --profile (CPU profile of the cache-off BFF under the dashboard load, top self time;
+ * --profile-target on profiles the cache-on BFF instead).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -44,6 +45,7 @@ const { values: args } = parseArgs({
     'soak-minutes': { type: 'string', default: '10' },
     'no-build': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    'profile-target': { type: 'string', default: 'off' },
   },
 });
 const bounded = (raw: string | undefined, fallback: number, min: number, max: number, name: string): number => {
@@ -257,14 +259,17 @@ async function main(): Promise<void> {
   });
 
   // The soak reads the BFF's heap through the inspector (loopback only): a node flag, no change to src/.
-  const warm = await startBff('bff-cache-on', ports.warm, bffEnv(ports.warm, publicUrls[0]!, {}), bffCpu, tmp, args.soak ? [`--inspect=${HOST}:${ports.inspect}`] : []);
+  const profileCacheOn = args['profile-target'] === 'on';
+  if (!['on', 'off'].includes(args['profile-target']!)) throw new Error('--profile-target must be on or off');
+  const warmArgs = args.soak ? [`--inspect=${HOST}:${ports.inspect}`] : args.profile && profileCacheOn ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const warm = await startBff('bff-cache-on', ports.warm, bffEnv(ports.warm, publicUrls[0]!, {}), bffCpu, tmp, warmArgs);
   const cold = await startBff(
     'bff-cache-off',
     ports.cold,
     bffEnv(ports.cold, publicUrls[1]!, { DOWNSTREAM_CACHE_MAX_ENTRIES: '0' }),
     bffCpu,
     tmp,
-    args.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+    args.profile && !profileCacheOn ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
   );
   const world: LoopbackWorld = {
     bffs: new Map([
@@ -376,13 +381,14 @@ async function main(): Promise<void> {
   log(`start to ready (spawn → first 200 from /readyz): cache on ${fmt(warm.readyMs)} ms, cache off ${fmt(cold.readyMs)} ms`);
 
   if (args.profile) {
-    const s = compared[2]!;
-    log(`profiling the cache-off BFF (node --cpu-prof): warm-up ${WARMUP_S} s, then ${DURATION_S} s of the dashboard`);
+    const s = compared[profileCacheOn ? 1 : 2]!;
+    const target = profileCacheOn ? warm : cold;
+    log(`profiling the cache-${profileCacheOn ? 'on' : 'off'} BFF (node --cpu-prof): warm-up ${WARMUP_S} s, then ${DURATION_S} s of the dashboard`);
     await load(s, WARMUP_S);
-    const measuredFrom = performance.now() - cold.startedAt;
+    const measuredFrom = performance.now() - target.startedAt;
     const r = await load(s, DURATION_S);
     log(`  ${fmt(r.rps)} req/s, ${fmt(r.cpuMsPerRequest, 2)} CPU ms/req under the profiler (its sampling costs a little)`);
-    await cold.stop();
+    await target.stop();
     summariseProfile(PROFILE_DIR, ROOT, log, measuredFrom);
     return;
   }
