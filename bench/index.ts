@@ -7,7 +7,9 @@
  *   npm run bench -- --quick      1 round × 3 s (or BENCH_QUICK=1)
  *   npm run bench -- --soak       10 minutes at 70 % of the measured maximum (npm run bench:soak)
  *
- * Options: --rounds N, --duration S, --connections N, --soak-minutes M, --no-build.
+ * Options: --rounds N, --duration S, --connections N, --soak-minutes M, --no-build,
+ * --profile (CPU profile of the cache-off BFF under the dashboard load, top self time;
+ * --profile-target on profiles the cache-on BFF instead).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,7 +27,8 @@ import { writeBenchManifest } from './documents.js';
 import { connectHeapProbe } from './lib/inspector.js';
 import { runLoad, type LoadResult, type RequestSpec } from './lib/load.js';
 import { FORWARDED, graphqlOnce, type LoopbackWorld, signIn } from './lib/login.js';
-import { canPin, cleanUp, firstLine, onCleanup, pinSelf, rssMb, startChild, tail } from './lib/processes.js';
+import { canPin, cleanUp, firstLine, onCleanup, pinSelf, rssMb, startChild, stopChild, tail } from './lib/processes.js';
+import { summariseProfile } from './lib/profile.js';
 import type { StandInsInput, StandInsReady } from './stand-ins.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -41,6 +44,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     'soak-minutes': { type: 'string', default: '10' },
     'no-build': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    'profile-target': { type: 'string', default: 'off' },
   },
 });
 const bounded = (raw: string | undefined, fallback: number, min: number, max: number, name: string): number => {
@@ -55,6 +60,8 @@ const WARMUP_S = args.quick ? 2 : 5;
 const CONNECTIONS = bounded(args.connections, 50, 1, 1000, 'connections');
 const SOAK_MINUTES = bounded(args['soak-minutes'], 10, 1, 120, 'soak-minutes');
 
+/** Where `--profile` leaves the `.cpuprofile` (kept: open it in Chrome DevTools or speedscope). */
+const PROFILE_DIR = join(ROOT, 'bench/profiles');
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const secret = () => randomBytes(32).toString('base64url');
 
@@ -90,6 +97,10 @@ interface Bff {
   /** https origin it is configured with. */
   readonly publicUrl: string;
   readonly readyMs: number;
+  /** `performance.now()` at spawn. */
+  readonly startedAt: number;
+  /** Stops it (SIGTERM: a clean exit, which is when `--cpu-prof` writes its profile). */
+  readonly stop: () => Promise<void>;
 }
 
 /** Spawns `node dist/main.js` and times spawn → first 200 from /readyz (bounded: 20 s). */
@@ -127,7 +138,7 @@ async function startBff(
     await new Promise((r) => setTimeout(r, 5));
   }
   const readyMs = performance.now() - started;
-  return { name, pid: child.pid!, url, publicUrl: `https://${HOST}:${port}`, readyMs };
+  return { name, pid: child.pid!, url, publicUrl: `https://${HOST}:${port}`, readyMs, startedAt: started, stop: () => stopChild(child) };
 }
 
 function median(xs: number[]): number {
@@ -248,13 +259,17 @@ async function main(): Promise<void> {
   });
 
   // The soak reads the BFF's heap through the inspector (loopback only): a node flag, no change to src/.
-  const warm = await startBff('bff-cache-on', ports.warm, bffEnv(ports.warm, publicUrls[0]!, {}), bffCpu, tmp, args.soak ? [`--inspect=${HOST}:${ports.inspect}`] : []);
+  const profileCacheOn = args['profile-target'] === 'on';
+  if (!['on', 'off'].includes(args['profile-target']!)) throw new Error('--profile-target must be on or off');
+  const warmArgs = args.soak ? [`--inspect=${HOST}:${ports.inspect}`] : args.profile && profileCacheOn ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const warm = await startBff('bff-cache-on', ports.warm, bffEnv(ports.warm, publicUrls[0]!, {}), bffCpu, tmp, warmArgs);
   const cold = await startBff(
     'bff-cache-off',
     ports.cold,
     bffEnv(ports.cold, publicUrls[1]!, { DOWNSTREAM_CACHE_MAX_ENTRIES: '0' }),
     bffCpu,
     tmp,
+    args.profile && !profileCacheOn ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
   );
   const world: LoopbackWorld = {
     bffs: new Map([
@@ -364,6 +379,19 @@ async function main(): Promise<void> {
   log('');
   log(`machine: ${cores} cores (${cpuModel}), node ${process.version}; ${pinned ? 'BFF and baseline pinned to core 0, Redis, stand-ins and autocannon to core 1' : 'not pinned (no taskset or one core)'}`);
   log(`start to ready (spawn → first 200 from /readyz): cache on ${fmt(warm.readyMs)} ms, cache off ${fmt(cold.readyMs)} ms`);
+
+  if (args.profile) {
+    const s = compared[profileCacheOn ? 1 : 2]!;
+    const target = profileCacheOn ? warm : cold;
+    log(`profiling the cache-${profileCacheOn ? 'on' : 'off'} BFF (node --cpu-prof): warm-up ${WARMUP_S} s, then ${DURATION_S} s of the dashboard`);
+    await load(s, WARMUP_S);
+    const measuredFrom = performance.now() - target.startedAt;
+    const r = await load(s, DURATION_S);
+    log(`  ${fmt(r.rps)} req/s, ${fmt(r.cpuMsPerRequest, 2)} CPU ms/req under the profiler (its sampling costs a little)`);
+    await target.stop();
+    summariseProfile(PROFILE_DIR, ROOT, log, measuredFrom);
+    return;
+  }
 
   if (args.soak) return soak({ inspectPort: ports.inspect, warm, alice, bob, gql, appDashboardBody, dashboardBody, uniqueProductBody, placeOrderBody, load });
 

@@ -9,7 +9,7 @@ import { discard } from './wire.js';
 /**
  * The shared-cache path of one service's calls: which calls may use the cache, a fresh
  * hit, the conditional headers of a revalidation, and reading an answer so it can be
- * stored (the body kept as text) or a `304` reuses what is stored.
+ * stored (the cache keeps its own parsed copy) or a `304` reuses what is stored.
  */
 export class CachedReads {
   readonly #cache: ResponseCache;
@@ -40,7 +40,7 @@ export class CachedReads {
     return this.#cache.revalidation(call.path);
   }
 
-  /** `AnswerReader.read` for a call the cache may answer: keeps the body text, handles 304. */
+  /** `AnswerReader.read` for a call the cache may answer: hands the body text to the cache, handles 304. */
   async read<T>(res: Dispatcher.ResponseData, call: HttpCall, revalidation: Revalidation | undefined): Promise<T> {
     const status = res.statusCode;
     if (status === 304 && revalidation !== undefined) {
