@@ -203,7 +203,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   // A native app's `Authorization: Bearer <handle>` names its session on the endpoints
   // apps call (contracts/mobile-sign-in.md); the session middleware then leaves it be.
   if (config.mobile.apps.size > 0) {
-    app.use(['/graphql', '/auth/user', '/auth/mobile/logout'], sessionHandleLoader({ config, store: sessions }));
+    app.use(['/graphql', '/auth/user', '/auth/mobile/logout'], sessionHandleLoader({ config, store: sessions, logger }));
   }
   app.use(
     createSessionMiddleware({

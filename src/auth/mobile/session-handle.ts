@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { SessionData } from 'express-session';
 import cookieHeader from 'cookie';
 import type { Request, RequestHandler, Response } from 'express';
+import onHeaders from 'on-headers';
+import type { Logger } from '../../observability/logger.js';
 import type { Config } from '../../config/index.js';
 import { bearerToken } from '../../lib/bearer-token.js';
 import { sendErrorFor } from '../../lib/error-response.js';
@@ -69,7 +71,7 @@ const refuse = (req: Request, res: Response) => {
  * anonymous request. The idle timeout slides as for a cookie (a throttled touch when the
  * response ends), unless `preventSliding` was called.
  */
-export function sessionHandleLoader(opts: { config: Config; store: SessionStore }): RequestHandler {
+export function sessionHandleLoader(opts: { config: Config; store: SessionStore; logger: Logger }): RequestHandler {
   const { store } = opts;
   const cookieName = opts.config.session.cookieName;
   return (req, res, next) => {
@@ -85,22 +87,28 @@ export function sessionHandleLoader(opts: { config: Config; store: SessionStore 
       // express-session adds `generate` to its store when the session middleware is built.
       req.sessionStore = store as unknown as Request['sessionStore'];
       store.createSession(req, data);
-      slideOnEnd(req, res, store);
+      slideOnHeaders(req, res, store, opts.logger);
       next();
     });
   };
 }
 
-/** Wraps `res.end` as express-session does: the store's expiry is pushed forward before the response goes out. */
-function slideOnEnd(req: Request, res: Response, store: SessionStore): void {
-  const end = res.end.bind(res) as (...args: unknown[]) => Response;
-  res.end = ((...args: unknown[]) => {
+/**
+ * Slides the idle timeout as express-session does for a cookie: the store's expiry is
+ * pushed forward as the response's headers go out (`on-headers`, no patched `res.end`).
+ * The touch is issued before the answer reaches the app, so the app's next request (on
+ * this instance's store connection, in order) sees it; a failed touch is only logged,
+ * like express-session's.
+ */
+function slideOnHeaders(req: Request, res: Response, store: SessionStore, logger: Logger): void {
+  onHeaders(res, () => {
     const sess = req.session as Request['session'] | undefined;
-    if (!sess?.auth || slidingPrevented(req) || !store.touch) return end(...args);
+    if (!sess?.auth || slidingPrevented(req) || !store.touch) return;
     sess.touch();
-    store.touch(req.sessionID, sess, () => end(...args));
-    return res;
-  }) as Response['end'];
+    store.touch(req.sessionID, sess, (err?: unknown) => {
+      if (err) logger.warn({ component: 'session', err: { message: (err as Error).message } }, 'could not slide a native app session');
+    });
+  });
 }
 
 /**
