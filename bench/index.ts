@@ -9,7 +9,8 @@
  *
  * Options: --rounds N, --duration S, --connections N, --soak-minutes M, --no-build,
  * --profile (CPU profile of the cache-off BFF under the dashboard load, top self time;
- * --profile-target on profiles the cache-on BFF instead).
+ * --profile-target on profiles the cache-on BFF instead), --compare KEY=VALUE (a third,
+ * cache-off BFF with that setting, measured in the same rotation: an A/B in one run).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -46,6 +47,7 @@ const { values: args } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'profile-target': { type: 'string', default: 'off' },
+    compare: { type: 'string', multiple: true },
   },
 });
 const bounded = (raw: string | undefined, fallback: number, min: number, max: number, name: string): number => {
@@ -59,6 +61,17 @@ const DURATION_S = bounded(args.duration, args.quick ? 3 : 10, 1, 120, 'duration
 const WARMUP_S = args.quick ? 2 : 5;
 const CONNECTIONS = bounded(args.connections, 50, 1, 1000, 'connections');
 const SOAK_MINUTES = bounded(args['soak-minutes'], 10, 1, 120, 'soak-minutes');
+/** `--compare KEY=VALUE …`: the settings of the third BFF (cache off), or none. */
+const COMPARE: Record<string, string> | undefined = args.compare?.length
+  ? Object.fromEntries(
+      args.compare.map((kv) => {
+        const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(kv);
+        if (!m) throw new Error(`--compare takes KEY=VALUE (a BFF setting), not ${JSON.stringify(kv)}`);
+        return [m[1]!, m[2]!];
+      }),
+    )
+  : undefined;
+const COMPARE_LABEL = COMPARE ? Object.entries(COMPARE).map(([k, v]) => `${k}=${v}`).join(' ') : '';
 
 /** Where `--profile` leaves the `.cpuprofile` (kept: open it in Chrome DevTools or speedscope). */
 const PROFILE_DIR = join(ROOT, 'bench/profiles');
@@ -195,8 +208,8 @@ async function main(): Promise<void> {
   const redis = await startRedisServer();
   onCleanup('redis-server', () => redis.stop());
 
-  const ports = { warm: await freePort(HOST), cold: await freePort(HOST), inspect: await freePort(HOST) };
-  const publicUrls = [`https://${HOST}:${ports.warm}`, `https://${HOST}:${ports.cold}`];
+  const ports = { warm: await freePort(HOST), cold: await freePort(HOST), compare: await freePort(HOST), inspect: await freePort(HOST) };
+  const publicUrls = [`https://${HOST}:${ports.warm}`, `https://${HOST}:${ports.cold}`, ...(COMPARE ? [`https://${HOST}:${ports.compare}`] : [])];
   const secrets = {
     clientId: 'shop-bff-bench',
     clientSecret: secret(),
@@ -271,10 +284,14 @@ async function main(): Promise<void> {
     tmp,
     args.profile && !profileCacheOn ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
   );
+  const other = COMPARE
+    ? await startBff('bff-cache-off-compare', ports.compare, bffEnv(ports.compare, publicUrls[2]!, { DOWNSTREAM_CACHE_MAX_ENTRIES: '0', ...COMPARE }), bffCpu, tmp)
+    : undefined;
   const world: LoopbackWorld = {
     bffs: new Map([
       [warm.publicUrl, warm.url],
       [cold.publicUrl, cold.url],
+      ...(other ? [[other.publicUrl, other.url] as [string, string]] : []),
     ]),
     dispatcher: new Agent({ connect: { ca: readFileSync(certFile, 'utf8') } }),
   };
@@ -282,6 +299,7 @@ async function main(): Promise<void> {
 
   const alice = await signIn(world, warm.publicUrl, 'alice');
   const aliceCold = await signIn(world, cold.publicUrl, 'alice');
+  const aliceOther = other ? await signIn(world, other.publicUrl, 'alice') : '';
   // The mutation signs in as bob: alice's orders (the dashboard's) stay as seeded.
   const bob = await signIn(world, warm.publicUrl, 'bob');
 
@@ -351,6 +369,9 @@ async function main(): Promise<void> {
       `the baseline's JSON differs from the BFF's:\nBFF:      ${JSON.stringify(fromBffWarm).slice(0, 600)}\nbaseline: ${JSON.stringify(fromBaseline).slice(0, 600)}`,
     );
   }
+  if (other && !isDeepStrictEqual(fromBaseline, await once(other, dashboardBody, aliceOther))) {
+    throw new Error(`the BFF with ${COMPARE_LABEL} answers other JSON than the baseline`);
+  }
   await once(warm, appDashboardBody, alice);
   await once(warm, productBody());
   await once(warm, placeOrderBody(), bob);
@@ -366,6 +387,10 @@ async function main(): Promise<void> {
     requests: [{ method: 'GET', path: '/', headers: { cookie: alice } }],
   };
   const compared = [baselineScenario, dashboardOf(warm, alice), dashboardOf(cold, aliceCold)];
+  const otherScenario: Scenario | undefined = other
+    ? { name: `dashboard, BFF, cache off, ${COMPARE_LABEL}`, target: other, requests: [gql(other, aliceOther, () => dashboardBody)] }
+    : undefined;
+  if (otherScenario) compared.push(otherScenario);
   const others: Scenario[] = [
     { name: "Dashboard (the app's, with payments)", target: warm, requests: [gql(warm, alice, () => appDashboardBody)] },
     { name: 'ProductPage (public)', target: warm, requests: [gql(warm, undefined, productBody)] },
@@ -378,7 +403,7 @@ async function main(): Promise<void> {
   const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
   log('');
   log(`machine: ${cores} cores (${cpuModel}), node ${process.version}; ${pinned ? 'BFF and baseline pinned to core 0, Redis, stand-ins and autocannon to core 1' : 'not pinned (no taskset or one core)'}`);
-  log(`start to ready (spawn → first 200 from /readyz): cache on ${fmt(warm.readyMs)} ms, cache off ${fmt(cold.readyMs)} ms`);
+  log(`start to ready (spawn → first 200 from /readyz): cache on ${fmt(warm.readyMs)} ms, cache off ${fmt(cold.readyMs)} ms${other ? `, ${COMPARE_LABEL} ${fmt(other.readyMs)} ms` : ''}`);
 
   if (args.profile) {
     const s = compared[profileCacheOn ? 1 : 2]!;
@@ -430,7 +455,8 @@ async function main(): Promise<void> {
   const base = summary.get(baselineScenario.name)!;
   const on = summary.get(compared[1]!.name)!;
   const off = summary.get(compared[2]!.name)!;
-  const rssPeak = Math.max(...[...summary.entries()].filter(([name]) => !name.includes('baseline')).map(([, r]) => r.rss));
+  // The compared BFF is not the build as configured by default: not in the RSS verdict.
+  const rssPeak = Math.max(...[...summary.entries()].filter(([name]) => !name.includes('baseline') && name !== otherScenario?.name).map(([, r]) => r.rss));
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   log('');
   log(`medians of ${ROUNDS} round(s); RSS is the peak seen under load. Targets (issue 9):`);
@@ -441,6 +467,10 @@ async function main(): Promise<void> {
   log(`  downstream calls per dashboard, cache off: ${fmt(off.calls, 2)} (target exactly 3: ${verdict(Math.abs(off.calls - 3) < 0.01)})`);
   log(`  BFF RSS peak under load: ${fmt(rssPeak)} MB (target < 250: ${verdict(rssPeak < 250)})`);
   log(`  start to ready: ${fmt(Math.max(warm.readyMs, cold.readyMs))} ms (target < 1000: ${verdict(Math.max(warm.readyMs, cold.readyMs) < 1000)})`);
+  if (otherScenario) {
+    const o = summary.get(otherScenario.name)!;
+    log(`  compared (cache off): default/${COMPARE_LABEL} req/s ${fmt(off.rps / o.rps, 2)}×, CPU ms/req ${fmt(off.cpu, 2)} vs ${fmt(o.cpu, 2)} (${fmt(o.cpu / off.cpu, 2)}× less with the default)`);
+  }
   const errors = [...summary.values()].reduce((s, r) => s + r.errors, 0);
   if (errors > 0) log(`  ${errors} request(s) failed (connection errors, non-2xx or GraphQL errors): the figures above are suspect`);
 }

@@ -29,6 +29,8 @@ export { SERVICE_NAMES, SERVICE_SETTINGS, type ServiceName } from '../services/s
 
 export const TRUSTED_DOCUMENTS_MODES = ['enforce', 'log', 'off'] as const;
 export type TrustedDocumentsMode = (typeof TRUSTED_DOCUMENTS_MODES)[number];
+export const GRAPHQL_EXECUTORS = ['jit', 'graphql-js'] as const;
+export type GraphQLExecutorName = (typeof GRAPHQL_EXECUTORS)[number];
 
 /**
  * The manifest `npm run codegen` writes. Resolved from this module, not the working
@@ -134,6 +136,7 @@ const baseSchema = z.object({
     z.enum(TRUSTED_DOCUMENTS_MODES, { message: 'must be enforce, log or off' }).optional(),
   ),
   GRAPHQL_TRUSTED_DOCUMENTS_FILE: optionalString,
+  GRAPHQL_EXECUTOR: optionalString.pipe(z.enum(GRAPHQL_EXECUTORS, { message: 'must be jit or graphql-js' }).optional()),
 });
 
 /** A whole number of at least 0 given as text, with a default; `zero` says what 0 means. */
@@ -326,6 +329,12 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
        * a hung service costs at most its timeout, and retries stop at this deadline.
        */
       requestBudgetMs: s.GRAPHQL_REQUEST_BUDGET_MS,
+      /**
+       * What executes operations: `jit` compiles each document once with graphql-jit
+       * (src/graphql/jit-executor.ts, its caveats there); `graphql-js` is graphql-js's
+       * interpreter, kept to compare and as a way back. Default `jit`.
+       */
+      executor: s.GRAPHQL_EXECUTOR ?? 'jit',
     },
     /** Which operations may run (docs/clients.md, "Trusted documents"). */
     trustedDocuments: {

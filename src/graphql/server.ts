@@ -8,6 +8,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config/index.js';
 import type { GraphQLContext } from './context.js';
 import { createFormatError, type FormatErrorOptions } from './errors.js';
+import { jitGateway } from './jit-executor.js';
 import { operationLimits } from './limits/index.js';
 import { errorLoggingPlugin } from './plugins/error-logging.js';
 
@@ -28,7 +29,8 @@ export interface GraphQLServerOptions {
 export function createGraphQLServer({ schema, config, httpServer, services }: GraphQLServerOptions): ApolloServer<GraphQLContext> {
   const limits = operationLimits({ limits: config.operationLimits, introspection: config.graphql.introspection });
   return new ApolloServer<GraphQLContext>({
-    schema,
+    // graphql-jit runs only through Apollo's gateway interface (see jit-executor.ts).
+    ...(config.graphql.executor === 'jit' ? { gateway: jitGateway({ schema }) } : { schema }),
     csrfPrevention: true,
     // Automatic persisted queries would let any request add a document to a cache that
     // later runs it by hash. Ids are resolved from the trusted-documents manifest

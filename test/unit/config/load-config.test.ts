@@ -29,7 +29,7 @@ describe('loadConfig outside production', () => {
     expect(config.warnings.filter((w) => w.includes('demo services'))).toHaveLength(1);
     expect(config.warnings.filter((w) => w.includes('identity provider'))).toHaveLength(1);
     expect(config.warnings.filter((w) => w.includes('memory'))).toHaveLength(1);
-    expect(config.graphql).toEqual({ introspection: true, sandbox: true, requestBudgetMs: 10000 });
+    expect(config.graphql).toEqual({ executor: 'jit', introspection: true, sandbox: true, requestBudgetMs: 10000 });
     expect(config.responseCache).toEqual({ maxEntries: 1000 });
   });
 
@@ -244,6 +244,21 @@ describe('trusted documents', () => {
     const problems = problemsOf({ GRAPHQL_TRUSTED_DOCUMENTS: 'strict', PORT: 'x' });
     expect(problems).toEqual(
       expect.arrayContaining([expect.stringMatching(/^GRAPHQL_TRUSTED_DOCUMENTS: must be enforce, log or off/), expect.stringContaining('PORT')]),
+    );
+  });
+});
+
+describe('the GraphQL executor (GRAPHQL_EXECUTOR)', () => {
+  it('is graphql-jit by default, in production too, and graphql-js when asked', () => {
+    expect(loadConfig({}).graphql.executor).toBe('jit');
+    expect(loadConfig(PRODUCTION).graphql.executor).toBe('jit');
+    expect(loadConfig({ GRAPHQL_EXECUTOR: 'graphql-js' }).graphql.executor).toBe('graphql-js');
+  });
+
+  it('refuses another value with the other problems', () => {
+    const problems = problemsOf({ GRAPHQL_EXECUTOR: 'fast', PORT: 'x' });
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^GRAPHQL_EXECUTOR: must be jit or graphql-js/), expect.stringContaining('PORT')]),
     );
   });
 });

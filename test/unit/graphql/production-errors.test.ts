@@ -21,7 +21,7 @@ import { createGraphQLServer } from '../../../src/graphql/server.js';
 const schema = createSchema();
 const settings = (production: boolean): Pick<Config, 'graphql' | 'operationLimits' | 'production'> => ({
   production,
-  graphql: { introspection: true, sandbox: false, requestBudgetMs: 1000 },
+  graphql: { executor: loadConfig({}).graphql.executor, introspection: true, sandbox: false, requestBudgetMs: 1000 },
   operationLimits: loadConfig({}).operationLimits,
 });
 
