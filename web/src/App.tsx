@@ -50,7 +50,7 @@ function SearchBox({ initial }: { initial: string }) {
   };
   return (
     <form role="search" onSubmit={submit}>
-      <input aria-label="Search products" placeholder="Search products" value={text} onChange={(e) => setText(e.target.value)} />
+      <input type="search" aria-label="Search products" placeholder="Search products" value={text} onChange={(e) => setText(e.target.value)} />
       <button type="submit">Search</button>
     </form>
   );
