@@ -16,7 +16,7 @@ export function App() {
 
   let body;
   if (session.status === 'loading') body = <p className="muted">Loading…</p>;
-  else if (session.status === 'unavailable') body = <p role="alert">The shop is unavailable right now. Please try again.</p>;
+  else if (session.status === 'unavailable' && route.screen === 'dashboard') body = <p role="alert">Your account cannot be reached right now. Please try again in a moment.</p>;
   else if (route.screen === 'search') body = <Search query={route.query} />;
   else if (route.screen === 'product') body = <ProductPage id={route.id} signedIn={session.status === 'signed-in'} />;
   else if (route.screen === 'not-found') body = <p>No such page. <Link to="/">Back to the shop</Link></p>;
