@@ -6,13 +6,18 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY schema ./schema
-RUN npm run build && npm prune --omit=dev
+# The web app the BFF serves at / (web/dist, WEB_DIST_DIR's default), built from the
+# clients' generated documents.
+COPY client ./client
+COPY web ./web
+RUN npm run build && npm run build:web && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/web/dist ./web/dist
 COPY schema ./schema
 # The trusted-documents manifest GRAPHQL_TRUSTED_DOCUMENTS=enforce (the production
 # default) reads; dist/config resolves it as ../../client/generated/. To ship operations

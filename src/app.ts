@@ -31,6 +31,7 @@ import { createMetrics, metricsEndpoint, metricsMiddleware } from './observabili
 import { publicMetricsAccess } from './observability/metrics-access.js';
 import { requestId } from './observability/request-id.js';
 import type { SecretSource } from './secrets/index.js';
+import { BFF_PATHS, createWebApp } from './web/index.js';
 import { createDownstreamClients } from './services/clients.js';
 import type { ServiceClient } from './services/definition.js';
 import { createLoaders } from './services/loaders.js';
@@ -177,6 +178,14 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   );
   if (config.metrics.token && !secrets.metricsToken) throw new Error('METRICS_TOKEN is configured but was not opened');
   app.get('/metrics', publicMetricsAccess({ production: config.production, token: secrets.metricsToken }), metricsEndpoint(metrics));
+  // The shop's web app at `/` (src/web/): its hashed assets need no session, so here;
+  // its shell comes last, after everything the BFF serves itself.
+  const web = createWebApp({
+    distDir: config.web.distDir,
+    bffPaths: deps.devIdp ? [...BFF_PATHS, deps.devIdp.path] : BFF_PATHS,
+    logger,
+  });
+  app.use(web.assets);
 
   // Before the session middleware: a refused sign-in costs no session read, and nothing
   // over a limit reaches the IdP. The API limit needs the session, so it comes after it.
@@ -270,6 +279,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     }),
   );
 
+  app.use(web.shell);
   app.use((_req, res) => {
     sendError(res, 404, 'NOT_FOUND', 'No such endpoint.');
   });

@@ -41,6 +41,12 @@ export const DEFAULT_TRUSTED_DOCUMENTS_FILE = fileURLToPath(
   new URL('../../client/generated/persisted-documents.json', import.meta.url),
 );
 
+/**
+ * The web app's build (`npm run build:web` writes it). Resolved from this module like
+ * the manifest: the project root's web/dist, under src/ (tsx) and dist/ (the build) alike.
+ */
+export const DEFAULT_WEB_DIST_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -137,6 +143,7 @@ const baseSchema = z.object({
   ),
   GRAPHQL_TRUSTED_DOCUMENTS_FILE: optionalString,
   GRAPHQL_EXECUTOR: optionalString.pipe(z.enum(GRAPHQL_EXECUTORS, { message: 'must be jit or graphql-js' }).optional()),
+  WEB_DIST_DIR: optionalString,
 });
 
 /** A whole number of at least 0 given as text, with a default; `zero` says what 0 means. */
@@ -346,6 +353,14 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
       mode: s.GRAPHQL_TRUSTED_DOCUMENTS ?? (production ? 'enforce' : 'log'),
       /** Absolute path of the manifest, re-read when it changes. Default `DEFAULT_TRUSTED_DOCUMENTS_FILE`. */
       file: s.GRAPHQL_TRUSTED_DOCUMENTS_FILE ? resolve(s.GRAPHQL_TRUSTED_DOCUMENTS_FILE) : DEFAULT_TRUSTED_DOCUMENTS_FILE,
+    },
+    /** The shop's web app, served at `/` (see src/web/). */
+    web: {
+      /**
+       * Absolute path of its build (`WEB_DIST_DIR`): `index.html` and hashed `assets/`.
+       * Default `DEFAULT_WEB_DIST_DIR` (web/dist). When absent, `/` says so; nothing fails.
+       */
+      distDir: s.WEB_DIST_DIR ? resolve(s.WEB_DIST_DIR) : DEFAULT_WEB_DIST_DIR,
     },
     /** Requests per minute per session, per anonymous client and per sign-in client (see rate-limits.ts). */
     rateLimits,
