@@ -1,4 +1,3 @@
-/// <reference types="vite/client" />
 // GraphiQL 5 edits with Monaco; these imports bundle Monaco's workers (Vite `?worker`), so
 // nothing is fetched from a CDN. Must come before GraphiQL itself.
 import 'graphiql/setup-workers/vite';

@@ -113,6 +113,22 @@ describe('the self-hosted explorer, where Sandbox is allowed', () => {
     await offline.context.close();
   }, TEST_MS);
 
+  it('sends the headers typed in its headers editor', async () => {
+    const offline = await offlineContext(browser, { stack, user: 'alice' });
+    const page = await offline.page();
+    await page.goto(`${stack.bff.url}${EXPLORER_PATH}`);
+    await queryLine(page).waitFor({ timeout: TEST_MS });
+    await page.locator('.graphiql-editor-tools button[data-name="headers"]').click();
+    await page.locator('section.graphiql-editor-tool[aria-label="Headers"] .graphiql-editor:not(.hidden) .monaco-editor').click();
+    // insertText, as a paste would: typing would meet Monaco's auto-closed quotes and braces.
+    await page.keyboard.insertText('{"x-explorer-check": "typed-in-graphiql"}');
+    const sent = page.waitForRequest((r) => r.url() === `${stack.bff.url}/graphql` && (r.postData() ?? '').includes('query Dashboard'));
+    await page.locator('.graphiql-execute-button').click();
+    expect((await sent).headers()['x-explorer-check']).toBe('typed-in-graphiql');
+    expect(offline.offLoopback).toEqual([]);
+    await offline.context.close();
+  }, TEST_MS);
+
   it('is reached from the Sandbox page, which links it above Sandbox and in its offline fallback', async () => {
     const offline = await offlineContext(browser);
     const page = await offline.page();
