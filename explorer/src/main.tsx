@@ -9,6 +9,7 @@ import { createRoot } from 'react-dom/client';
 // The dashboard query the web app runs, preloaded as the first tab.
 import dashboard from '../../client/operations/Dashboard.graphql?raw';
 import './explorer.css';
+import { headerFreeStorage } from './header-free-storage.js';
 
 /**
  * Same origin as the BFF: the session cookie of a developer signed in through
@@ -29,8 +30,9 @@ createRoot(document.getElementById('explorer')!).render(
       defaultTabs={[{ query: dashboard }]}
       defaultQuery={dashboard}
       isHeadersEditorEnabled
-      // Headers typed in the editor stay in this tab; they are never written to storage.
+      // Headers typed in the editor stay in this page: never in saved tabs nor in history.
       shouldPersistHeaders={false}
+      storage={headerFreeStorage()}
     >
       <GraphiQL.Logo>
         <a href="/auth/login?returnTo=/graphiql" title="Sign in (the explorer sends your session cookie)">

@@ -125,6 +125,10 @@ describe('the self-hosted explorer, where Sandbox is allowed', () => {
     const sent = page.waitForRequest((r) => r.url() === `${stack.bff.url}/graphql` && (r.postData() ?? '').includes('query Dashboard'));
     await page.locator('.graphiql-execute-button').click();
     expect((await sent).headers()['x-explorer-check']).toBe('typed-in-graphiql');
+    // Once the run is in GraphiQL's history, nothing saved holds what the headers editor said.
+    await page.waitForFunction(() => Object.values(localStorage).some((v) => v.includes('query Dashboard') && v.includes('"queries"')));
+    const saved = await page.evaluate(() => Object.values(localStorage).join('\n'));
+    expect(saved).not.toContain('typed-in-graphiql');
     expect(offline.offLoopback).toEqual([]);
     await offline.context.close();
   }, TEST_MS);
