@@ -57,7 +57,7 @@ const BAR_HEIGHT = '2rem';
 export function withExplorerLink(html: string, explorerPath: string): string {
   const nonce = NONCE.exec(html)?.[1];
   if (!nonce) return html; // Not the page this was written for; leave it whole.
-  const link = `<a href="${explorerPath}">the self-hosted explorer (${explorerPath})</a>`;
+  const link = (text: string) => `<a href="${explorerPath}">${text} (${explorerPath})</a>`;
   const style = `<style nonce="${nonce}">
   .shop-explorer-bar { position: fixed; top: 0; left: 0; right: 0; height: ${BAR_HEIGHT}; z-index: 2;
     box-sizing: border-box; padding: 0.4rem 1rem; font: 14px/1.2rem system-ui, sans-serif;
@@ -66,8 +66,8 @@ export function withExplorerLink(html: string, explorerPath: string): string {
   .fallback { padding-top: calc(${BAR_HEIGHT} + 1em); }
   #embeddableSandbox { top: ${BAR_HEIGHT}; height: calc(100vh - ${BAR_HEIGHT}); }
 </style>`;
-  const bar = `<div class="shop-explorer-bar" id="shop-explorer-link">Offline, or Sandbox does not load? Use ${link}: it needs no CDN.</div>`;
-  const fallback = `<p id="shop-explorer-fallback">Apollo Sandbox loads from Apollo's CDN. ${link} is served by this BFF and works offline.</p>`;
+  const bar = `<div class="shop-explorer-bar" id="shop-explorer-link">Offline, or Sandbox does not load? Use ${link('the self-hosted explorer')}: it needs no CDN.</div>`;
+  const fallback = `<p id="shop-explorer-fallback">Apollo Sandbox loads from Apollo's CDN. ${link('The self-hosted explorer')} is served by this BFF and works offline.</p>`;
   return html
     .replace('<body>', `<body>\n${bar}`)
     // Last, so it overrides Apollo's own rules for the same elements.

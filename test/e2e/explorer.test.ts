@@ -126,8 +126,9 @@ describe('the self-hosted explorer, where Sandbox is allowed', () => {
     await page.locator('.graphiql-execute-button').click();
     expect((await sent).headers()['x-explorer-check']).toBe('typed-in-graphiql');
     // Once the run is in GraphiQL's history, nothing saved holds what the headers editor said.
-    await page.waitForFunction(() => Object.values(localStorage).some((v) => v.includes('query Dashboard') && v.includes('"queries"')));
-    const saved = await page.evaluate(() => Object.values(localStorage).join('\n'));
+    // (Expressions as strings: this project's TypeScript has no DOM types.)
+    await page.waitForFunction(`Object.values(localStorage).some((v) => v.includes('"queries"') && v.includes('query Dashboard'))`);
+    const saved = (await page.evaluate(`Object.values(localStorage).join('\\n')`)) as string;
     expect(saved).not.toContain('typed-in-graphiql');
     expect(offline.offLoopback).toEqual([]);
     await offline.context.close();
