@@ -24,6 +24,7 @@ import { sendError, sendErrorFor } from './lib/error-response.js';
 import { createRateLimits } from './limits/rate-limits.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { createSchema } from './graphql/schema.js';
+import { EXPLORER_PATH, explorerRouter } from './graphql/explorer.js';
 import { createGraphQLServer } from './graphql/server.js';
 import { openTrustedDocumentStore, trustedDocumentsMiddleware } from './graphql/trusted-documents/index.js';
 import { healthRoutes } from './observability/health.js';
@@ -135,6 +136,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
 
   // The dev IdP serves its own pages and cookies; it sits outside the BFF's policies.
   if (deps.devIdp) app.use(deps.devIdp.path, deps.devIdp.handler);
+
+  // The self-hosted explorer carries its own CSP (scripts and workers from this origin only).
+  if (config.graphql.sandbox) app.use(EXPLORER_PATH, explorerRouter());
 
   // JSON endpoints and our own pages get a CSP that allows nothing. The Sandbox page on
   // GET /graphql (outside production) carries Apollo's own nonce-based CSP, which a

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import { createClient, type RedisClientType } from 'redis';
 import { type App, type AppDeps, type AppSecrets, createApp, createHttpServer } from './app.js';
+import { announceExplorers } from './graphql/explorer.js';
 import { type AnyServiceConfig, type Config, DEMO, type SecretRef } from './config/index.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { openSecrets } from './secrets/index.js';
@@ -190,6 +191,7 @@ export async function startBff(config: Config, overrides: BffOverrides = {}): Pr
     const port = await listen(app.httpServer, overrides.port ?? config.server.port, host);
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     logger.info({ url: publicUrl, host, port }, 'shop BFF listening');
+    announceExplorers(logger, { sandbox: config.graphql.sandbox, publicUrl });
 
     // Only /metrics, for a scraper on the internal network; never published like PORT.
     let metricsServer: Server | undefined;

@@ -2,13 +2,14 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Server } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config/index.js';
 import type { GraphQLContext } from './context.js';
 import { createFormatError, type FormatErrorOptions } from './errors.js';
 import { jitGateway } from './jit-executor.js';
+import { EXPLORER_PATH } from './explorer.js';
+import { sandboxLandingPage } from './landing-page.js';
 import { operationLimits } from './limits/index.js';
 import { errorLoggingPlugin } from './plugins/error-logging.js';
 
@@ -55,11 +56,8 @@ export function createGraphQLServer({ schema, config, httpServer, services }: Gr
       ...(httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer })] : []),
       limits.plugin,
       errorLoggingPlugin(),
-      config.graphql.sandbox
-        ? // includeCookies: Sandbox then sends the session cookie, so a developer signed
-          // in through /auth/login can explore as that user.
-          ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: true })
-        : ApolloServerPluginLandingPageDisabled(),
+      // Sandbox sends the session cookie and links to the self-hosted explorer (landing-page.ts).
+      config.graphql.sandbox ? sandboxLandingPage({ explorerPath: EXPLORER_PATH }) : ApolloServerPluginLandingPageDisabled(),
       // "Did you mean …?" would reveal the schema that disabled introspection hides.
       ...(config.graphql.introspection ? [] : [ApolloServerPluginDisableSuggestions()]),
     ],
