@@ -1,4 +1,8 @@
-# Production image: compiled JavaScript, production dependencies only, non-root.
+# Production image: compiled JavaScript, production dependencies only, non-root, and
+# nothing written at run time outside /tmp, so it runs with a read-only root filesystem
+# (compose `read_only: true`, Kubernetes `readOnlyRootFilesystem: true`).
+# The same image runs the BFF (`node dist/main.js`, the default) and the demo services
+# (`node dist/demo/main.js`, the demo-services container of docker-compose.yml).
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -6,7 +10,14 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY schema ./schema
-RUN npm run build && npm prune --omit=dev
+RUN npm run build
+# The frontends the BFF serves, built here too (finished when the web app and the
+# explorer land): web/ → web/dist (`npm run build:web`), explorer/ → explorer/dist
+# (`npm run build:explorer`).
+# COPY web ./web
+# COPY explorer ./explorer
+# RUN npm run build:web && npm run build:explorer
+RUN npm prune --omit=dev
 
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production
@@ -14,12 +25,16 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY schema ./schema
+# The built frontends (see the build stage):
+# COPY --from=build /app/web/dist ./web/dist
+# COPY --from=build /app/explorer/dist ./explorer/dist
 # The trusted-documents manifest GRAPHQL_TRUSTED_DOCUMENTS=enforce (the production
 # default) reads; dist/config resolves it as ../../client/generated/. To ship operations
 # without a rebuild, mount a directory and point GRAPHQL_TRUSTED_DOCUMENTS_FILE into it
 # (a single-file bind mount keeps the old inode and would never see a replacement).
 COPY client/generated/persisted-documents.json ./client/generated/persisted-documents.json
 COPY package.json ./
-USER node
-EXPOSE 4000
+# The image's own `node` user (uid 1000), numeric so Kubernetes' runAsNonRoot can check it.
+USER 1000:1000
+EXPOSE 4000 9464
 CMD ["node", "dist/main.js"]
