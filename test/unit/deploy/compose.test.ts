@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { parse } from 'yaml';
+import { loadDemoServicesConfig } from '../../../src/config/demo-services.js';
+import { loadConfig } from '../../../src/config/index.js';
 import { documentedSecretSettings, documentedSettings, readText, ROOT } from './deploy-files.js';
 
 interface Service {
@@ -209,6 +211,18 @@ describe('docker-compose.yml', () => {
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives the BFF and the demo services a configuration their production rules accept', () => {
+    const substituted = (name: string) => Object.fromEntries(Object.entries(env(name)).map(([k, v]) => [k, substitute(String(v))]));
+    expect(loadConfig(substituted('bff')).production).toBe(true);
+    expect(Object.keys(loadDemoServicesConfig(substituted('demo-services')).ports)).toEqual(['catalog', 'orders', 'reviews', 'payments']);
+    // The demo services listen where the BFF's *_URL settings point.
+    const ports = loadDemoServicesConfig(substituted('demo-services')).ports;
+    for (const [service, port] of Object.entries(ports)) {
+      expect(substituted('bff')[`${service.toUpperCase()}_URL`]).toBe(`http://demo-services:${port}`);
+      expect(services['demo-services']!.expose).toContain(String(port));
     }
   });
 
