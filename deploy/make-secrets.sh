@@ -60,6 +60,17 @@ put() {
   mv -f "$tmp" "$file"
 }
 
+# Copies file $1 to $2 (relative to SECRETS_DIR) the same way, bytes unchanged.
+put_file() {
+  local file="$SECRETS_DIR/$2" tmp
+  mkdir -p "$(dirname "$file")"
+  chmod 755 "$(dirname "$file")"
+  tmp="$(mktemp "$file.XXXXXX")"
+  cat "$1" >"$tmp"
+  chmod 644 "$tmp"
+  mv -f "$tmp" "$file"
+}
+
 # The value of secret $1, making it when missing (or when $2 is "rotate").
 secret() {
   local name="$1" mode="${2:-keep}" files home value
@@ -108,12 +119,12 @@ tls() {
     printf 'subjectAltName=DNS:%s,DNS:%s\nextendedKeyUsage=serverAuth\n' "$SHOP_HOST" "$AUTH_HOST" >"$tmp/ext"
     openssl x509 -req -in "$tmp/tls.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
       -days 825 -sha256 -extfile "$tmp/ext" -out "$tmp/tls.crt" 2>/dev/null
-    put caddy/tls.key "$(cat "$tmp/tls.key")"
-    put caddy/tls.crt "$(cat "$tmp/tls.crt")"
+    put_file "$tmp/tls.key" caddy/tls.key
+    put_file "$tmp/tls.crt" caddy/tls.crt
     rm -rf "$tmp"
   fi
   for d in bff demo keycloak; do
-    [[ -s "$SECRETS_DIR/$d/ca.crt" ]] && cmp -s "$dir/ca.crt" "$SECRETS_DIR/$d/ca.crt" || put "$d/ca.crt" "$(cat "$dir/ca.crt")"
+    cmp -s "$dir/ca.crt" "$SECRETS_DIR/$d/ca.crt" || put_file "$dir/ca.crt" "$d/ca.crt"
   done
 }
 

@@ -58,10 +58,14 @@ export function loadDemoServicesConfig(env: Env, services: readonly ServiceSetti
 
   const clientId = text('DEMO_INTROSPECTION_CLIENT_ID');
   if (clientId === undefined) problems.push('DEMO_INTROSPECTION_CLIENT_ID is required (the client reviews introspects tokens as)');
-  const clientSecret = readSecretRef(env, 'DEMO_INTROSPECTION_CLIENT_SECRET', problems);
-  if (clientSecret === undefined && !problems.some((p) => p.startsWith('DEMO_INTROSPECTION_CLIENT_SECRET'))) {
-    problems.push('DEMO_INTROSPECTION_CLIENT_SECRET (or DEMO_INTROSPECTION_CLIENT_SECRET_FILE) is required');
-  }
+  // A secret given twice is already a problem of its own: "required" would only add noise.
+  const readSecret = (name: string, required: string | false): SecretRef | undefined => {
+    const before = problems.length;
+    const ref = readSecretRef(env, name, problems);
+    if (ref === undefined && required !== false && problems.length === before) problems.push(`${name} (or ${name}_FILE) is required${required}`);
+    return ref;
+  };
+  const clientSecret = readSecret('DEMO_INTROSPECTION_CLIENT_SECRET', '');
 
   const secrets: Record<string, SecretRef> = {};
   const bySetting = new Map(serviceSecretSettings(services).map((s) => [s.setting, s.demoValue]));
@@ -70,10 +74,9 @@ export function loadDemoServicesConfig(env: Env, services: readonly ServiceSetti
     const c = s.credential;
     if (c.kind === 'client-credentials') scopes[s.name] = text(c.scopeSetting) ?? c.defaultScope;
     if (c.kind !== 'api-key' && c.kind !== 'secret-key') continue;
-    const ref = readSecretRef(env, c.secret, problems);
+    const ref = readSecret(c.secret, production ? ' in production' : false);
     if (ref) secrets[s.name] = ref;
-    else if (production) problems.push(`${c.secret} (or ${c.secret}_FILE) is required in production`);
-    else secrets[s.name] = { kind: 'default', value: bySetting.get(c.secret)!, why: `demo ${s.name} key` };
+    else if (!production) secrets[s.name] = { kind: 'default', value: bySetting.get(c.secret)!, why: `demo ${s.name} key` };
   }
 
   const logLevel = text('LOG_LEVEL') ?? 'info';
