@@ -1,4 +1,8 @@
-# Production image: compiled JavaScript, production dependencies only, non-root.
+# Production image: compiled JavaScript, production dependencies only, non-root, and
+# nothing written at run time outside /tmp, so it runs with a read-only root filesystem
+# (compose `read_only: true`, Kubernetes `readOnlyRootFilesystem: true`).
+# The same image runs the BFF (`node dist/main.js`, the default) and the demo services
+# (`node dist/demo/main.js`, the demo-services container of docker-compose.yml).
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -6,11 +10,13 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY schema ./schema
-# The web app the BFF serves at / (web/dist, WEB_DIST_DIR's default), built from the
-# clients' generated documents.
+# The frontends the BFF serves, built from the clients' generated documents: the web
+# app at / (web/dist, WEB_DIST_DIR's default) and the explorer at /graphiql
+# (explorer/dist; served only where GRAPHQL_SANDBOX is on).
 COPY client ./client
 COPY web ./web
-RUN npm run build && npm run build:web && npm prune --omit=dev
+COPY explorer ./explorer
+RUN npm run build && npm run build:frontends && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production
@@ -18,6 +24,7 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/web/dist ./web/dist
+COPY --from=build /app/explorer/dist ./explorer/dist
 COPY schema ./schema
 # The trusted-documents manifest GRAPHQL_TRUSTED_DOCUMENTS=enforce (the production
 # default) reads; dist/config resolves it as ../../client/generated/. To ship operations
@@ -25,6 +32,7 @@ COPY schema ./schema
 # (a single-file bind mount keeps the old inode and would never see a replacement).
 COPY client/generated/persisted-documents.json ./client/generated/persisted-documents.json
 COPY package.json ./
-USER node
-EXPOSE 4000
+# The image's own `node` user (uid 1000), numeric so Kubernetes' runAsNonRoot can check it.
+USER 1000:1000
+EXPOSE 4000 9464
 CMD ["node", "dist/main.js"]

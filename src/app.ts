@@ -56,6 +56,8 @@ export interface AppSecrets {
   readonly sessionEncryptionKey: SecretSource;
   /** `METRICS_TOKEN`, when configured: required for `/metrics` on the public port. */
   readonly metricsToken?: SecretSource | undefined;
+  /** `REDIS_PASSWORD`, when configured: sent when the Redis client (re)connects (bff.ts). */
+  readonly redisPassword?: SecretSource | undefined;
   /** The secret of each service whose credential is one (`CATALOG_API_KEY`, …), by service name. */
   readonly downstream: Readonly<Record<string, SecretSource>>;
 }

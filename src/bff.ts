@@ -1,12 +1,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
-import { createClient, type RedisClientType } from 'redis';
+import { createClient, type RedisClientOptions, type RedisClientType } from 'redis';
 import { type App, type AppDeps, type AppSecrets, createApp, createHttpServer } from './app.js';
 import { announceExplorers } from './graphql/explorer.js';
 import { type AnyServiceConfig, type Config, DEMO, type SecretRef } from './config/index.js';
 import { createLogger, type Logger } from './observability/logger.js';
-import { openSecrets } from './secrets/index.js';
+import { openSecrets, type SecretSource } from './secrets/index.js';
 import { type AnyService, SERVICES } from './services/registry.js';
 
 /** What a caller (main.ts, a test) may put in place of what `startBff` would build itself. */
@@ -61,6 +61,23 @@ export interface RunningBff {
   close(): Promise<void>;
 }
 
+/**
+ * node-redis options for `REDIS_URL`. A `REDIS_PASSWORD` goes through a credentials
+ * provider, which node-redis asks at every (re)connection: a rotated password file is
+ * used from the next connection on, and the password never becomes part of a URL.
+ */
+export function redisClientOptions(url: string, password: SecretSource | undefined): RedisClientOptions {
+  if (!password) return { url };
+  const username = decodeURIComponent(new URL(url).username) || undefined;
+  return {
+    url,
+    credentialsProvider: {
+      type: 'async-credentials-provider',
+      credentials: async () => ({ ...(username ? { username } : {}), password: password.current() }),
+    },
+  };
+}
+
 /** The setting's name in camel case (`CATALOG_API_KEY` → `catalogApiKey`), naming the secret in errors. */
 const camel = (setting: string) => setting.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -80,6 +97,7 @@ export function openAppSecrets(config: Config, services: readonly AnyService[], 
     sessionSecret: config.session.secret,
     sessionEncryptionKey: config.session.encryptionKey,
     ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
+    ...(config.session.redisPassword ? { redisPassword: config.session.redisPassword } : {}),
     ...Object.fromEntries(downstream.map(([, key, ref]) => [key, ref])),
   };
   const opened = openSecrets(refs, {
@@ -91,6 +109,7 @@ export function openAppSecrets(config: Config, services: readonly AnyService[], 
     sessionSecret: opened.sessionSecret!,
     sessionEncryptionKey: opened.sessionEncryptionKey!,
     metricsToken: opened.metricsToken,
+    redisPassword: opened.redisPassword,
     downstream: Object.fromEntries(downstream.map(([name, key]) => [name, opened[key]!])),
   };
 }
@@ -107,7 +126,7 @@ export async function startBff(config: Config, overrides: BffOverrides = {}): Pr
   const services = overrides.services ?? SERVICES;
   const opened = openAppSecrets(config, services, logger);
   const cleanups: Array<() => Promise<unknown> | unknown> = [() => Object.values(opened.downstream).forEach((s) => s.close())];
-  for (const s of [opened.oidcClientSecret, opened.sessionSecret, opened.sessionEncryptionKey, opened.metricsToken]) {
+  for (const s of [opened.oidcClientSecret, opened.sessionSecret, opened.sessionEncryptionKey, opened.metricsToken, opened.redisPassword]) {
     if (s) cleanups.push(() => s.close());
   }
   // An override replaces what was opened; the opened source is still closed above.
@@ -167,7 +186,7 @@ export async function startBff(config: Config, overrides: BffOverrides = {}): Pr
 
     let redis = overrides.redis || undefined;
     if (overrides.redis === undefined && config.session.redisUrl) {
-      const client = createClient({ url: config.session.redisUrl }) as RedisClientType;
+      const client = createClient(redisClientOptions(config.session.redisUrl, secrets.redisPassword)) as RedisClientType;
       client.on('error', (err: Error) => logger.error({ err: { message: err.message } }, 'redis connection error'));
       await client.connect();
       cleanups.push(() => client.quit());

@@ -190,6 +190,7 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
     OIDC_CLIENT_SECRET: readSecretRef(env, 'OIDC_CLIENT_SECRET', problems),
     SESSION_SECRET: readSecretRef(env, 'SESSION_SECRET', problems),
     SESSION_ENCRYPTION_KEY: readSecretRef(env, 'SESSION_ENCRYPTION_KEY', problems),
+    REDIS_PASSWORD: readSecretRef(env, 'REDIS_PASSWORD', problems),
   };
   const serviceSecrets = serviceSecretSettings(services);
   const downstreamSecrets = Object.fromEntries(serviceSecrets.map(({ setting }) => [setting, readSecretRef(env, setting, problems)]));
@@ -245,6 +246,13 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
         problems.push(`${name} is the public demo value; set a real secret in production`);
       }
     }
+  }
+  if (secrets.REDIS_PASSWORD && s.REDIS_URL && new URL(s.REDIS_URL).password !== '') {
+    // Two passwords for one connection: which one wins would be a guess.
+    problems.push('REDIS_URL carries a password and REDIS_PASSWORD (or REDIS_PASSWORD_FILE) is set too: give the password once');
+  }
+  if (secrets.REDIS_PASSWORD && !s.REDIS_URL) {
+    problems.push('REDIS_PASSWORD (or REDIS_PASSWORD_FILE) is set but REDIS_URL is not');
   }
   const cookieName = s.SESSION_COOKIE_NAME ?? 'shop.sid';
   if (/^__(Host|Secure)-/i.test(cookieName)) {
@@ -309,6 +317,12 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
     session: {
       /** Undefined outside production means "in-memory store". */
       redisUrl: s.REDIS_URL,
+      /**
+       * `REDIS_PASSWORD` (or `REDIS_PASSWORD_FILE`): the password of `REDIS_URL`'s user,
+       * kept out of the URL so it can be a mounted file. Read at every (re)connection, so
+       * a rotated file is used from the next connection on. Default: none (or the URL's).
+       */
+      redisPassword: secrets.REDIS_PASSWORD,
       /** Cookie-signing secrets, comma-separated, newest first. */
       secret: orDefault(secrets.SESSION_SECRET, random(), 'random per process'),
       /** Token-encryption keys, comma-separated, newest first (older ones only decrypt). */

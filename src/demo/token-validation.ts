@@ -118,9 +118,11 @@ export function introspectionCheck(
     }
     // 401 here means our own resource-server credentials were refused: not the caller's fault.
     if (!res.ok) throw new IdpUnavailableError(`introspection answered ${res.status}`);
-    const info = (await res.json()) as { active?: unknown; scope?: unknown; token_type?: unknown; client_id?: unknown };
+    const info = (await res.json()) as { active?: unknown; scope?: unknown; token_type?: unknown; typ?: unknown; client_id?: unknown };
     const scopes = typeof info.scope === 'string' ? info.scope.split(' ') : [];
-    if (info.active !== true || info.token_type !== 'Bearer' || !scopes.includes(scope)) return null;
+    // RFC 7662 makes token_type optional; Keycloak names the kind in the token's own `typ` claim.
+    const tokenType = info.token_type ?? info.typ;
+    if (info.active !== true || tokenType !== 'Bearer' || !scopes.includes(scope)) return null;
     return { clientId: typeof info.client_id === 'string' ? info.client_id : '' };
   };
 }
