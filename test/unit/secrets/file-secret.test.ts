@@ -170,14 +170,3 @@ describe('openSecrets', () => {
     expect(String(err)).not.toContain('visible-only-to-code');
   });
 });
-      throw new Error('expected a SecretsError');
-    } catch (err) {
-      expect(err).toBeInstanceOf(SecretsError);
-      const problems = (err as SecretsError).problems;
-      expect(problems).toHaveLength(2);
-      expect(problems[0]).toMatch(/^a: /);
-      expect(problems[1]).toMatch(/^b: .*empty/);
-      expect(String(err)).not.toContain('visible-only-to-code');
-    }
-  });
-});
