@@ -32,6 +32,8 @@ export interface MotoServer {
   createUser(name: string, policy?: object): Promise<{ accessKeyId: string; secretAccessKey: string }>;
   /** From now on every request must be signed by a known user whose policies allow it. */
   enforceIam(): Promise<void>;
+  /** Back to moto's default: nothing checked. */
+  relaxIam(): Promise<void>;
   /** Takes the server off the network (connections dropped, new ones closed at once) or brings it back. */
   setDown(down: boolean): void;
   /** How many requests reached moto while up (a poll costs one or more). */
@@ -106,6 +108,11 @@ async function startSwitch(port: number): Promise<{ server: Server; url: string;
   };
 }
 
+async function resetAuth(url: string, uncheckedRequests: string): Promise<void> {
+  const res = await fetch(`${url}/moto-api/reset-auth`, { method: 'POST', body: uncheckedRequests });
+  if (!res.ok) throw new Error(`moto refused to reset IAM checks: ${await res.text()}`);
+}
+
 export async function startMotoServer(opts: { startTimeoutMs?: number } = {}): Promise<MotoServer> {
   assertMotoImportable();
   let lastOutput = '';
@@ -167,10 +174,9 @@ export async function startMotoServer(opts: { startTimeoutMs?: number } = {}): P
         const field = (tag: string) => new RegExp(`<${tag}>([^<]+)</${tag}>`).exec(key)?.[1] ?? '';
         return { accessKeyId: field('AccessKeyId'), secretAccessKey: field('SecretAccessKey') };
       },
-      async enforceIam() {
-        const res = await fetch(`${direct}/moto-api/reset-auth`, { method: 'POST', body: '0' });
-        if (!res.ok) throw new Error(`moto refused to enforce IAM: ${await res.text()}`);
-      },
+      // moto's own switch: IAM is checked once this many requests went unchecked.
+      enforceIam: () => resetAuth(direct, '0'),
+      relaxIam: () => resetAuth(direct, 'inf'),
       setDown: sw.setDown,
       requests: sw.count,
       async stop() {
