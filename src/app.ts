@@ -27,7 +27,7 @@ import { createSchema } from './graphql/schema.js';
 import { EXPLORER_PATH, explorerRouter } from './graphql/explorer.js';
 import { createGraphQLServer } from './graphql/server.js';
 import { openTrustedDocumentStore, trustedDocumentsMiddleware } from './graphql/trusted-documents/index.js';
-import { healthRoutes } from './observability/health.js';
+import { healthRoutes, secretFreshnessChecks } from './observability/health.js';
 import { createMetrics, metricsEndpoint, metricsMiddleware } from './observability/metrics.js';
 import { publicMetricsAccess } from './observability/metrics-access.js';
 import { requestId } from './observability/request-id.js';
@@ -180,6 +180,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         },
       },
       { name: 'identity-provider', check: () => oidc.ready() },
+      ...secretFreshnessChecks(
+        [secrets.oidcClientSecret, secrets.sessionSecret, secrets.sessionEncryptionKey, secrets.metricsToken, ...Object.values(secrets.downstream)],
+        config.secretManager.maxAgeMs,
+        now,
+      ),
     ], { shuttingDown: () => shuttingDown }),
   );
   if (config.metrics.token && !secrets.metricsToken) throw new Error('METRICS_TOKEN is configured but was not opened');

@@ -13,7 +13,7 @@ import { type AnyService, SERVICES } from './services/registry.js';
 export interface BffOverrides {
   /** Default: a logger at `config.log.level` on stdout. */
   readonly logger?: Logger;
-  /** Clock of sessions and tokens, epoch ms. Default `Date.now`. */
+  /** Clock of sessions and tokens, and of a managed secret's age (`/readyz`), epoch ms. Default `Date.now`. */
   readonly now?: () => number;
   /**
    * A connected node-redis client, owned by the caller (not closed here), or `false` for
@@ -27,7 +27,7 @@ export interface BffOverrides {
    * Live secret sources in place of the ones `startBff` would open from config, owned by
    * the caller (not closed here): a secret manager's client, or a test that rotates the
    * session secret mid-suite. The downstream services' secrets always come from config.
-   * Default: each opened from its setting (value or `*_FILE`, see `openAppSecrets`).
+   * Default: each opened from its setting (value, `*_FILE` or `*_AWS_SECRET_ID`, see `openAppSecrets`).
    */
   readonly secrets?: Partial<Omit<AppSecrets, 'downstream'>>;
   /** The executable schema. Default `createSchema()`. */
@@ -83,10 +83,17 @@ const camel = (setting: string) => setting.toLowerCase().replace(/_([a-z])/g, (_
 
 /**
  * Opens every secret the BFF uses, in one pass, so a deployment with two bad mounts is
- * fixed at once (throws `SecretsError` naming each): the OIDC client secret, the session
- * secret and encryption key, the metrics token, and each service's secret.
+ * fixed at once (rejects with `SecretsError` naming each): the OIDC client secret, the
+ * session secret and encryption key, the metrics token, and each service's secret.
+ * Asynchronous for the secrets in a manager, read in parallel; values and files are
+ * opened at once, as before.
  */
-export function openAppSecrets(config: Config, services: readonly AnyService[], logger: Logger): AppSecrets {
+export async function openAppSecrets(
+  config: Config,
+  services: readonly AnyService[],
+  logger: Logger,
+  now?: () => number,
+): Promise<AppSecrets> {
   const downstream = services.flatMap((s) => {
     const c = s.credential;
     const ref = (config.downstream as Readonly<Record<string, AnyServiceConfig>>)[s.name]?.secret;
@@ -100,9 +107,10 @@ export function openAppSecrets(config: Config, services: readonly AnyService[], 
     ...(config.session.redisPassword ? { redisPassword: config.session.redisPassword } : {}),
     ...Object.fromEntries(downstream.map(([, key, ref]) => [key, ref])),
   };
-  const opened = openSecrets(refs, {
+  const opened = await openSecrets(refs, {
     onError: (err) => logger.error({ err: { message: err.message } }, 'secret file could not be re-read'),
     onChange: () => logger.info('a secret file changed; the new value is in use'),
+    managed: { config: config.secretManager, logger, ...(now ? { now } : {}) },
   });
   return {
     oidcClientSecret: opened.oidcClientSecret!,
@@ -124,7 +132,7 @@ export async function startBff(config: Config, overrides: BffOverrides = {}): Pr
   const logger = overrides.logger ?? createLogger({ level: config.log.level });
   for (const warning of config.warnings) logger.warn(warning);
   const services = overrides.services ?? SERVICES;
-  const opened = openAppSecrets(config, services, logger);
+  const opened = await openAppSecrets(config, services, logger, overrides.now);
   const cleanups: Array<() => Promise<unknown> | unknown> = [() => Object.values(opened.downstream).forEach((s) => s.close())];
   for (const s of [opened.oidcClientSecret, opened.sessionSecret, opened.sessionEncryptionKey, opened.metricsToken, opened.redisPassword]) {
     if (s) cleanups.push(() => s.close());

@@ -11,11 +11,11 @@ import { commaList, type Env, httpUrl, optionalString, originOf, positiveInt } f
 import { type MetricsConfig, readMetrics, readServerTimeouts, type ServerTimeoutsConfig } from './http-server.js';
 import { readMobile } from './mobile-apps.js';
 import { type RateLimitConfig, readRateLimits } from './rate-limits.js';
-import { readSecretRef, type SecretRef } from './secrets.js';
+import { readSecretManager, readSecretRef, type SecretRef, secretSettingForms } from './secrets.js';
 
 export { DEMO } from './demo-defaults.js';
 export type { Env } from './env-helpers.js';
-export type { SecretRef } from './secrets.js';
+export type { AwsClientConfig, SecretManagerConfig, SecretRef } from './secrets.js';
 export type { MetricsConfig, RateLimitConfig, ServerTimeoutsConfig };
 export type { MobileApp, MobileConfig } from './mobile-apps.js';
 export type {
@@ -199,6 +199,12 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
   const mobile = readMobile(env, problems, { production });
   const serverTimeouts = readServerTimeouts(env, problems);
   const metrics = readMetrics(env, problems, { production, port: parsed.data?.PORT ?? 4000 });
+  const secretManager = readSecretManager(
+    env,
+    [...Object.values(secrets), ...Object.values(downstreamSecrets), metrics.token],
+    problems,
+    { production },
+  );
   if (!parsed.success || !parsedServices.success) throw new ConfigError(problems);
   const s = parsed.data;
   const raw = parsedServices.data;
@@ -213,12 +219,12 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
       ['PUBLIC_URL', s.PUBLIC_URL],
       ['OIDC_ISSUER', s.OIDC_ISSUER],
       ['OIDC_CLIENT_ID', s.OIDC_CLIENT_ID],
-      ['OIDC_CLIENT_SECRET (or OIDC_CLIENT_SECRET_FILE)', secrets.OIDC_CLIENT_SECRET],
+      [secretSettingForms('OIDC_CLIENT_SECRET'), secrets.OIDC_CLIENT_SECRET],
       ['REDIS_URL', s.REDIS_URL],
-      ['SESSION_SECRET (or SESSION_SECRET_FILE)', secrets.SESSION_SECRET],
-      ['SESSION_ENCRYPTION_KEY (or SESSION_ENCRYPTION_KEY_FILE)', secrets.SESSION_ENCRYPTION_KEY],
+      [secretSettingForms('SESSION_SECRET'), secrets.SESSION_SECRET],
+      [secretSettingForms('SESSION_ENCRYPTION_KEY'), secrets.SESSION_ENCRYPTION_KEY],
       ...services.map((svc): [string, unknown] => [urlSetting(svc), raw[urlSetting(svc)]]),
-      ...serviceSecrets.map(({ setting }): [string, unknown] => [`${setting} (or ${setting}_FILE)`, downstreamSecrets[setting]]),
+      ...serviceSecrets.map(({ setting }): [string, unknown] => [secretSettingForms(setting), downstreamSecrets[setting]]),
     ];
     for (const [name, value] of required) {
       if (value === undefined) problems.push(`${name} is required in production`);
@@ -384,6 +390,8 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
     serverTimeouts,
     /** Who may read `/metrics`, and on which port (see http-server.ts). */
     metrics,
+    /** How secrets kept in a secrets manager (`X_AWS_SECRET_ID`) are read and kept fresh (see secrets.ts). */
+    secretManager,
     /**
      * Bounds every GraphQL operation is checked against before any resolver runs (see
      * `src/graphql/limits`), and the downstream calls one request may make.

@@ -15,7 +15,9 @@ import type { Credential, RenewOptions } from './credential.js';
  * - **The file is replaced first** (the service still takes only the old value): a call
  *   refused with the new value retries once with the value the service accepted last, and
  *   later calls send that one first, until the service refuses it (it has switched) or
- *   `previousGraceMs` after the change have passed (then the file wins).
+ *   `previousGraceMs` after the change have passed (then the file wins). A secrets
+ *   manager's source also says which value came before (`AWSPREVIOUS`): a process that
+ *   started after the change and never saw the old value accepted falls back to that one.
  *
  * A value that is simply wrong costs one bounded wait; later calls refused with the same
  * value fail at once instead of each holding a slot while it waits.
@@ -62,6 +64,8 @@ class SecretCredential implements Credential {
   private replacedAt: number | undefined;
   /** The service refused the new value and took `confirmed`: send that one first. */
   private fallback = false;
+  /** A previous value the service refused after the change: never adopted again (`adoptPrevious`). */
+  private refusedPrevious: string | undefined;
   /** A value for which a full wait brought nothing new (a wrong key, not a rotation). */
   private waitedInVain: string | undefined;
   private readonly rotationWaitMs: number;
@@ -107,6 +111,7 @@ class SecretCredential implements Credential {
       if (value === this.confirmed) {
         this.confirmed = undefined;
         this.fallback = false;
+        this.refusedPrevious = value;
       }
       // Either way the current value is newer than the refused one: try it.
       return true;
@@ -117,6 +122,7 @@ class SecretCredential implements Credential {
     // A replacement the watcher has not reported yet?
     await this.secret.refresh();
     if (this.secret.current() !== value) return true;
+    this.adoptPrevious(value);
     if (this.confirmed !== undefined && this.confirmed !== value && this.inGrace()) {
       if (!this.fallback) {
         this.fallback = true;
@@ -140,6 +146,20 @@ class SecretCredential implements Credential {
     // The grace is over: from now on the file wins.
     this.fallback = false;
     return current;
+  }
+
+  /**
+   * Started after a rotation (nothing accepted yet) with a source that keeps the value
+   * before the current one (a manager's `AWSPREVIOUS`): that value is the fallback, its
+   * grace counted from when the source says the current one replaced it.
+   */
+  private adoptPrevious(refused: string): void {
+    if (this.confirmed !== undefined) return;
+    const previous = this.secret.previous?.();
+    if (previous === undefined || previous.value === refused || previous.value === this.refusedPrevious) return;
+    this.confirmed = previous.value;
+    this.confirmedAt = 0;
+    this.replacedAt = previous.since;
   }
 
   private inGrace(): boolean {

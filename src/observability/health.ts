@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { withTimeout } from '../lib/with-timeout.js';
+import type { SecretSource } from '../secrets/index.js';
 
 /** A named dependency whose reachability decides readiness. */
 export interface ReadinessCheck {
@@ -49,4 +50,20 @@ export function healthRoutes(
     );
   });
   return router;
+}
+
+/**
+ * `secrets-manager`, when some secret comes from a manager: failing once a value was last
+ * confirmed by the manager more than `maxAgeMs` ago (`SECRET_MANAGER_MAX_AGE_MS`). A
+ * short outage is not a readiness failure (the last good value is in use, and a restart
+ * would not read the secret either); one that lasts is, so it is seen.
+ */
+export function secretFreshnessChecks(
+  secrets: ReadonlyArray<SecretSource | undefined>,
+  maxAgeMs: number,
+  now: () => number,
+): ReadinessCheck[] {
+  const sources = secrets.filter((s): s is SecretSource & Required<Pick<SecretSource, 'lastConfirmedAt'>> => s?.lastConfirmedAt !== undefined);
+  if (sources.length === 0) return [];
+  return [{ name: 'secrets-manager', check: async () => sources.every((s) => now() - s.lastConfirmedAt() <= maxAgeMs) }];
 }

@@ -1,3 +1,4 @@
+import { changeWaiters } from './change-waiters.js';
 import type { SecretSource } from './secret-source.js';
 import { watchFile } from './watched-file.js';
 
@@ -18,11 +19,6 @@ export interface FileSecretOptions {
 
 const DEFAULT_POLL_MS = 50;
 
-interface Waiter {
-  readonly since: string;
-  readonly done: (changed: boolean) => void;
-}
-
 /**
  * A secret read from a file (Docker / Kubernetes secret mounts), re-read when the file is
  * replaced (see `watchFile` for how replacements, half-written files and racing reads
@@ -30,9 +26,7 @@ interface Waiter {
  * misses an event, and `waitForChange` polls while someone waits for a rotation.
  */
 export function fileSecret(path: string, opts: FileSecretOptions = {}): SecretSource {
-  const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
-  const waiters = new Set<Waiter>();
-  let poller: NodeJS.Timeout | undefined;
+  const waiters = changeWaiters({ pollMs: opts.pollMs ?? DEFAULT_POLL_MS, poll: () => void file.reload() });
 
   const file = watchFile(path, {
     normalise: (text) => text.replace(/\r?\n$/, ''),
@@ -43,16 +37,11 @@ export function fileSecret(path: string, opts: FileSecretOptions = {}): SecretSo
     },
     onChange: (value) => {
       opts.onChange?.();
-      for (const w of waiters) if (w.since !== value) w.done(true);
+      waiters.notify(value);
     },
     onError: opts.onError,
     readText: opts.readText,
   });
-
-  const stopPolling = () => {
-    if (poller !== undefined) clearInterval(poller);
-    poller = undefined;
-  };
 
   return {
     description: `file ${path}`,
@@ -62,31 +51,10 @@ export function fileSecret(path: string, opts: FileSecretOptions = {}): SecretSo
       await file.reload();
       return file.current() !== before;
     },
-    waitForChange(since, timeoutMs) {
-      if (file.current() !== since) return Promise.resolve(true);
-      if (!(timeoutMs > 0)) return Promise.resolve(false);
-      return new Promise<boolean>((resolve) => {
-        const waiter: Waiter = {
-          since,
-          done: (changed) => {
-            clearTimeout(timer);
-            waiters.delete(waiter);
-            if (waiters.size === 0) stopPolling();
-            resolve(changed);
-          },
-        };
-        const timer = setTimeout(() => waiter.done(false), timeoutMs);
-        waiters.add(waiter);
-        if (poller === undefined) {
-          poller = setInterval(() => void file.reload(), pollMs);
-          poller.unref();
-        }
-      });
-    },
+    waitForChange: (since, timeoutMs) => waiters.wait(file.current(), since, timeoutMs),
     close: () => {
       file.close();
-      for (const w of [...waiters]) w.done(false);
-      stopPolling();
+      waiters.close();
     },
   };
 }

@@ -23,6 +23,19 @@ export interface SecretSource {
    * new one as soon as it lands. Sources that never change leave this out.
    */
   waitForChange?(since: string, timeoutMs: number): Promise<boolean>;
+  /**
+   * The value the origin itself keeps as the one before `current()` (a manager's
+   * `AWSPREVIOUS`), with when `current()` replaced it (epoch ms): what a refused call may
+   * fall back to, within the grace, when this process never saw the service accept a
+   * value (it started after the rotation). Files keep no such thing and leave this out.
+   */
+  previous?(): { readonly value: string; readonly since: number } | undefined;
+  /**
+   * When the origin last confirmed `current()` (epoch ms): a manager's last successful
+   * read. Readiness fails when that is too long ago. Sources read once, or watched
+   * locally, leave this out.
+   */
+  lastConfirmedAt?(): number;
   /** Stops watching (files) or polling (managers); pending waits resolve false. */
   close(): void;
 }

@@ -77,7 +77,7 @@ describe('a sixth downstream service added from its definition alone', () => {
     expect(problems).toEqual(
       expect.arrayContaining([
         'INVENTORY_URL is required in production',
-        'INVENTORY_API_KEY (or INVENTORY_API_KEY_FILE) is required in production',
+        'INVENTORY_API_KEY (or INVENTORY_API_KEY_FILE or INVENTORY_API_KEY_AWS_SECRET_ID) is required in production',
         'CATALOG_URL is required in production',
       ]),
     );

@@ -1,5 +1,5 @@
-import { expect } from '@jest/globals';
-import { describeRotation } from '../support/rotation.js';
+import { describeRotation, fileHome } from '../support/rotation.js';
+import { catalogRotation } from '../support/rotation-scenarios.js';
 
 /**
  * CATALOG_API_KEY_FILE rotated under load, the service first and the file first (see
@@ -8,16 +8,7 @@ import { describeRotation } from '../support/rotation.js';
  */
 
 describeRotation({
-  service: 'catalog',
-  fileSetting: 'CATALOG_API_KEY_FILE',
+  ...catalogRotation,
+  home: fileHome('in-place'),
   keys: ['catalog-rotation-first-0123456789', 'catalog-rotation-second-0123456789', 'catalog-rotation-third-0123456789'],
-  signIn: false,
-  query: `{ product(id: "p1") { id name } }`,
-  expectAnswer: ({ status, body }) => {
-    expect(status).toBe(200);
-    expect(body.errors).toBeUndefined();
-    expect(body.data!.product).toMatchObject({ id: 'p1', name: expect.any(String) });
-  },
-  keyOf: (r) => r.headers['x-api-key'] as string | undefined,
-  write: 'in-place',
 });

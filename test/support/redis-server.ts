@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopChild } from './child-process.js';
 import { freePort } from './free-port.js';
 
 export interface RedisServer {
@@ -55,15 +55,6 @@ async function waitUntilReady(child: ChildProcess, port: number, timeoutMs: numb
   return false;
 }
 
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await exited;
-  clearTimeout(timer);
-}
-
 /**
  * Starts a private `redis-server` for one test file: a free loopback port, a fresh
  * temporary directory, no persistence. Nothing is shared with a developer's own Redis.
@@ -103,12 +94,12 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
         stop: async () => {
           if (stopped) return;
           stopped = true;
-          await kill(child);
+          await stopChild(child);
           await rm(dir, { recursive: true, force: true });
         },
       };
     }
-    await kill(child);
+    await stopChild(child);
   }
   await rm(dir, { recursive: true, force: true });
   throw new Error(`redis-server did not start after ${ATTEMPTS} attempts: ${lastOutput.trim()}`);

@@ -9,15 +9,18 @@ import { type GraphQLResult, type Stack, startStack } from './stack.js';
 
 /**
  * The rotation scenario of one downstream secret, through the real BFF: a steady stream
- * of GraphQL calls while the demo service is switched to a new key and the file behind
- * `<X>_FILE` is replaced, in either order, each event waiting for the one before it to
+ * of GraphQL calls while the demo service is switched to a new key and the secret is
+ * replaced where the BFF reads it (a file behind `<X>_FILE`, a secrets manager behind
+ * `<X>_AWS_SECRET_ID`), in either order, each event waiting for the one before it to
  * have shown (never for a moment in time, so a loaded machine changes nothing). Not one request may fail,
  * and what the service received proves that the rotation happened.
  */
 export interface RotationScenario {
   readonly service: 'catalog' | 'payments';
-  /** The `_FILE` setting that points at the secret. */
-  readonly fileSetting: 'CATALOG_API_KEY_FILE' | 'PAYMENTS_SECRET_KEY_FILE';
+  /** The secret setting. */
+  readonly setting: 'CATALOG_API_KEY' | 'PAYMENTS_SECRET_KEY';
+  /** Where the secret lives and how it is replaced there (`fileHome`, `awsSecretHome`). */
+  readonly home: SecretHomeKind;
   /** Three keys, used in turn. */
   readonly keys: readonly [string, string, string];
   /** Sign in as alice first (the query needs a session). */
@@ -27,11 +30,51 @@ export interface RotationScenario {
   readonly expectAnswer: (result: GraphQLResult) => void;
   /** The key a recorded request carried. */
   readonly keyOf: (request: DemoServiceRequest) => string | undefined;
-  /**
-   * How the file is replaced: `rename` (write aside, then rename: Kubernetes, editors)
-   * or `in-place` (truncate and write: a careless script).
-   */
-  readonly write: 'rename' | 'in-place';
+}
+
+/** One secret where the BFF reads it, for the length of a suite. */
+export interface SecretHome {
+  /** The settings that point the BFF at it. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Puts a new value there, as an operator or a rotation would. */
+  replace(value: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A kind of place a secret lives. */
+export interface SecretHomeKind {
+  /** How a suite's title names it (`CATALOG_API_KEY_FILE`). */
+  label(setting: string): string;
+  open(setting: string, first: string): Promise<SecretHome>;
+}
+
+/**
+ * A secret file behind `<X>_FILE`, replaced by `rename` (write aside, then rename:
+ * Kubernetes, editors) or `in-place` (truncate and write: a careless script).
+ */
+export function fileHome(write: 'rename' | 'in-place'): SecretHomeKind {
+  return {
+    label: (setting) => `${setting}_FILE`,
+    async open(setting, first) {
+      const dir = mkdtempSync(join(tmpdir(), 'bff-rotation-'));
+      const file = join(dir, 'secret');
+      writeFileSync(file, `${first}\n`);
+      return {
+        env: { [`${setting}_FILE`]: file },
+        async replace(value) {
+          if (write === 'in-place') {
+            writeFileSync(file, value);
+          } else {
+            writeFileSync(`${file}.tmp`, value);
+            renameSync(`${file}.tmp`, file);
+          }
+        },
+        async close() {
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  };
 }
 
 /** Calls in flight at once during the rotation: a steady stream, paced by count (see paced.ts). */
@@ -52,20 +95,12 @@ const PATIENT_ENV = { DOWNSTREAM_TIMEOUT_MS: '60000', SECRET_ROTATION_WAIT_MS: '
 
 export function describeRotation(s: RotationScenario): void {
   const [key1, key2, key3] = s.keys;
-  let dir: string;
-  let file: string;
+  let home: SecretHome | undefined;
   let serviceKey = key1;
   let stack: Stack;
   let jar: CookieJar | undefined;
 
-  const replaceFile = (value: string) => {
-    if (s.write === 'in-place') {
-      writeFileSync(file, value);
-    } else {
-      writeFileSync(`${file}.tmp`, value);
-      renameSync(`${file}.tmp`, file);
-    }
-  };
+  const replaceSecret = (value: string) => home!.replace(value);
   const received = () => stack.recorder.forService(s.service);
   const count = (requests: DemoServiceRequest[], key: string) => requests.filter((r) => s.keyOf(r) === key).length;
 
@@ -96,14 +131,12 @@ export function describeRotation(s: RotationScenario): void {
     expect(during.length).toBeLessThanOrEqual(2 * calls.length);
   }
 
-  describe(`rotating the ${s.service} secret (${s.fileSetting}) under load`, () => {
+  describe(`rotating the ${s.service} secret (${s.home.label(s.setting)}) under load`, () => {
     beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'bff-rotation-'));
-      file = join(dir, 'secret');
-      writeFileSync(file, `${key1}\n`);
+      home = await s.home.open(s.setting, key1);
       stack = await startStack({
         // Every call reaches the service (no shared cache), so every call proves something.
-        env: { [s.fileSetting]: file, DOWNSTREAM_CACHE_MAX_ENTRIES: '0', ...PATIENT_ENV },
+        env: { ...home.env, DOWNSTREAM_CACHE_MAX_ENTRIES: '0', ...PATIENT_ENV },
         [s.service === 'catalog' ? 'catalogApiKey' : 'paymentsSecretKey']: () => serviceKey,
       });
       if (s.signIn) jar = await stack.login('alice');
@@ -112,18 +145,18 @@ export function describeRotation(s: RotationScenario): void {
     });
     afterAll(async () => {
       await stack?.close();
-      rmSync(dir, { recursive: true, force: true });
+      await home?.close();
     });
 
-    it('loses no request when the service switches first and the file follows', async () => {
+    it('loses no request when the service switches first and the secret follows', async () => {
       const { calls, during, marks } = await rotate(async ({ sent, mark }) => {
         await until(() => sent() >= CALLS_BEFORE, `${CALLS_BEFORE} calls sent`);
         const switched = mark();
         serviceKey = key2;
-        // The file follows once the service has refused the old key: those calls wait for it.
+        // The secret follows once the service has refused the old key: those calls wait for it.
         await until(() => count(received().slice(switched), key1) > 0, 'the service refusing the old key');
         mark();
-        replaceFile(key2);
+        await replaceSecret(key2);
       });
       expectNoneFailed(calls, during);
       const afterSwitch = received().slice(marks[0]);
@@ -133,11 +166,11 @@ export function describeRotation(s: RotationScenario): void {
       expect(received().slice(-10).map(s.keyOf)).toEqual(Array(10).fill(key2));
     });
 
-    it('loses no request when the file is replaced first and the service follows', async () => {
+    it('loses no request when the secret is replaced first and the service follows', async () => {
       const { calls, during, marks } = await rotate(async ({ sent, mark }) => {
         await until(() => sent() >= CALLS_BEFORE, `${CALLS_BEFORE} calls sent`);
         const replaced = mark();
-        replaceFile(key3);
+        await replaceSecret(key3);
         // The service switches once the BFF has sent the new key (refused) and some calls
         // have gone through with the previous one since.
         await until(() => count(received().slice(replaced), key3) > 0, 'the BFF sending the new key');

@@ -15,7 +15,7 @@ function rotatingSecret(initial: string) {
   let value = initial;
   let staged: string | undefined;
   const waiters = new Set<() => void>();
-  const source: Required<SecretSource> & { rotate(v: string): void; stage(v: string): void; refreshes: number; waits: number[] } = {
+  const source: Required<Omit<SecretSource, 'previous' | 'lastConfirmedAt'>> & { rotate(v: string): void; stage(v: string): void; refreshes: number; waits: number[] } = {
     description: 'test',
     refreshes: 0,
     waits: [],

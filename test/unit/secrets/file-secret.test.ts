@@ -154,22 +154,19 @@ describe('fileSecret refresh races', () => {
 });
 
 describe('openSecrets', () => {
-  it('names every unreadable secret at once, never a value', () => {
+  it('names every unreadable secret at once, never a value', async () => {
     writeFileSync(join(dir, 'empty'), '');
-    try {
-      openSecrets({
-        a: { kind: 'file', path: join(dir, 'missing') },
-        b: { kind: 'file', path: join(dir, 'empty') },
-        c: { kind: 'value', value: 'visible-only-to-code' },
-      });
-      throw new Error('expected a SecretsError');
-    } catch (err) {
-      expect(err).toBeInstanceOf(SecretsError);
-      const problems = (err as SecretsError).problems;
-      expect(problems).toHaveLength(2);
-      expect(problems[0]).toMatch(/^a: /);
-      expect(problems[1]).toMatch(/^b: .*empty/);
-      expect(String(err)).not.toContain('visible-only-to-code');
-    }
+    const opening = openSecrets({
+      a: { kind: 'file', path: join(dir, 'missing') },
+      b: { kind: 'file', path: join(dir, 'empty') },
+      c: { kind: 'value', value: 'visible-only-to-code' },
+    });
+    const err = await opening.then(() => new Error('expected a SecretsError'), (e: unknown) => e);
+    expect(err).toBeInstanceOf(SecretsError);
+    const problems = (err as SecretsError).problems;
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^a: /);
+    expect(problems[1]).toMatch(/^b: .*empty/);
+    expect(String(err)).not.toContain('visible-only-to-code');
   });
 });
