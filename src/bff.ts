@@ -6,6 +6,7 @@ import { type App, type AppDeps, type AppSecrets, createApp, createHttpServer } 
 import { type AnyServiceConfig, type Config, DEMO, type SecretRef } from './config/index.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { openSecrets } from './secrets/index.js';
+import { keysFromSessionSecret } from './session/index.js';
 import { type AnyService, SERVICES } from './services/registry.js';
 
 /** What a caller (main.ts, a test) may put in place of what `startBff` would build itself. */
@@ -77,7 +78,7 @@ export function openAppSecrets(config: Config, services: readonly AnyService[], 
   const refs: Record<string, SecretRef> = {
     oidcClientSecret: config.oidc.clientSecret,
     sessionSecret: config.session.secret,
-    sessionEncryptionKey: config.session.encryptionKey,
+    ...(config.session.encryptionKey ? { sessionEncryptionKey: config.session.encryptionKey } : {}),
     ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
     ...Object.fromEntries(downstream.map(([, key, ref]) => [key, ref])),
   };
@@ -88,7 +89,8 @@ export function openAppSecrets(config: Config, services: readonly AnyService[], 
   return {
     oidcClientSecret: opened.oidcClientSecret!,
     sessionSecret: opened.sessionSecret!,
-    sessionEncryptionKey: opened.sessionEncryptionKey!,
+    // Without SESSION_ENCRYPTION_KEY: derived from the session secret (see keysFromSessionSecret).
+    sessionEncryptionKey: opened.sessionEncryptionKey ?? keysFromSessionSecret(opened.sessionSecret!),
     metricsToken: opened.metricsToken,
     downstream: Object.fromEntries(downstream.map(([name, key]) => [name, opened[key]!])),
   };
@@ -110,7 +112,10 @@ export async function startBff(config: Config, overrides: BffOverrides = {}): Pr
     if (s) cleanups.push(() => s.close());
   }
   // An override replaces what was opened; the opened source is still closed above.
-  const secrets: AppSecrets = { ...opened, ...overrides.secrets };
+  const merged: AppSecrets = { ...opened, ...overrides.secrets };
+  // A derived key follows the session secret in use, the caller's when it replaced it.
+  const derivesKey = !config.session.encryptionKey && !overrides.secrets?.sessionEncryptionKey;
+  const secrets: AppSecrets = derivesKey ? { ...merged, sessionEncryptionKey: keysFromSessionSecret(merged.sessionSecret) } : merged;
   const runCleanups = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   };

@@ -205,7 +205,6 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
       ['OIDC_CLIENT_SECRET (or OIDC_CLIENT_SECRET_FILE)', secrets.OIDC_CLIENT_SECRET],
       ['REDIS_URL', s.REDIS_URL],
       ['SESSION_SECRET (or SESSION_SECRET_FILE)', secrets.SESSION_SECRET],
-      ['SESSION_ENCRYPTION_KEY (or SESSION_ENCRYPTION_KEY_FILE)', secrets.SESSION_ENCRYPTION_KEY],
       ...services.map((svc): [string, unknown] => [urlSetting(svc), raw[urlSetting(svc)]]),
       ...serviceSecrets.map(({ setting }): [string, unknown] => [`${setting} (or ${setting}_FILE)`, downstreamSecrets[setting]]),
     ];
@@ -301,8 +300,12 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
       redisUrl: s.REDIS_URL,
       /** Cookie-signing secrets, comma-separated, newest first. */
       secret: orDefault(secrets.SESSION_SECRET, random(), 'random per process'),
-      /** Token-encryption keys, comma-separated, newest first (older ones only decrypt). */
-      encryptionKey: orDefault(secrets.SESSION_ENCRYPTION_KEY, random(), 'random per process'),
+      /**
+       * Token-encryption keys, comma-separated, newest first (older ones only decrypt).
+       * Undefined: derived from `secret` with HKDF (`keysFromSessionSecret`), so every
+       * instance sharing `SESSION_SECRET` (and a restarted one) reads every session.
+       */
+      encryptionKey: secrets.SESSION_ENCRYPTION_KEY,
       cookieName: secureCookies ? `__Host-${cookieName}` : cookieName,
       idleTimeoutS: s.SESSION_IDLE_TIMEOUT_S,
       absoluteTimeoutS: s.SESSION_ABSOLUTE_TIMEOUT_S,
