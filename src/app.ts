@@ -5,7 +5,6 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { GraphQLSchema } from 'graphql';
-import type { RedisClientType } from 'redis';
 import {
   createAuthRouter,
   createClientCredentialsToken,
@@ -44,6 +43,8 @@ import {
   createTokenCheck,
   createTokenCrypto,
   createTokenVault,
+  pingSharedRedis,
+  type SharedRedis,
   SESSION_RETRY_AFTER_S,
   SESSION_STORE_UNAVAILABLE,
   SESSION_STORE_UNAVAILABLE_MESSAGE,
@@ -74,8 +75,8 @@ export interface AppDeps {
   readonly schema?: GraphQLSchema;
   /** The OIDC issuer: from config, or the embedded dev IdP. */
   readonly issuer: string;
-  /** A connected node-redis client when `REDIS_URL` is set; the memory store otherwise. */
-  readonly redis?: RedisClientType;
+  /** A connected node-redis client (one server, a cluster or Sentinel) when Redis is configured; the memory store otherwise. */
+  readonly redis?: SharedRedis;
   /** The embedded development IdP, mounted at `path` (zero-config start only). */
   readonly devIdp?: {
     readonly path: string;
@@ -174,7 +175,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       {
         name: 'session-store',
         check: async () => {
-          if (deps.redis) await deps.redis.ping();
+          if (deps.redis) await pingSharedRedis(deps.redis);
         },
       },
       { name: 'identity-provider', check: () => oidc.ready() },

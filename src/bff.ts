@@ -1,12 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
-import { createClient, type RedisClientType } from 'redis';
 import { type App, type AppDeps, type AppSecrets, createApp, createHttpServer } from './app.js';
 import { type AnyServiceConfig, type Config, DEMO, type SecretRef } from './config/index.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { openSecrets } from './secrets/index.js';
-import { keysFromSessionSecret } from './session/index.js';
+import { connectSharedRedis, keysFromSessionSecret, type SharedRedis } from './session/index.js';
 import { type AnyService, SERVICES } from './services/registry.js';
 
 /** What a caller (main.ts, a test) may put in place of what `startBff` would build itself. */
@@ -18,9 +17,10 @@ export interface BffOverrides {
   /**
    * A connected node-redis client, owned by the caller (not closed here), or `false` for
    * the memory store whatever `REDIS_URL` says (tests of one instance that reach nothing).
-   * Default: one connected to `REDIS_URL` when it is set, closed at shutdown.
+   * Default: one connected as the Redis settings say (`REDIS_URL`, `REDIS_CLUSTER_NODES`
+   * or `REDIS_SENTINELS`) when one is set, closed at shutdown.
    */
-  readonly redis?: RedisClientType | false;
+  readonly redis?: SharedRedis | false;
   /** The downstream services. Default `SERVICES` (the registry); config must have been loaded with the same. */
   readonly services?: readonly AnyService[];
   /**
@@ -170,11 +170,9 @@ export async function startBff(config: Config, overrides: BffOverrides = {}): Pr
     }
 
     let redis = overrides.redis || undefined;
-    if (overrides.redis === undefined && config.session.redisUrl) {
-      const client = createClient({ url: config.session.redisUrl }) as RedisClientType;
-      client.on('error', (err: Error) => logger.error({ err: { message: err.message } }, 'redis connection error'));
-      await client.connect();
-      cleanups.push(() => client.quit());
+    if (overrides.redis === undefined && config.session.redis) {
+      const client = await connectSharedRedis(config.session.redis, logger);
+      cleanups.push(() => client.close());
       redis = client;
     }
 

@@ -11,12 +11,13 @@ import { commaList, type Env, httpUrl, optionalString, originOf, positiveInt } f
 import { type MetricsConfig, readMetrics, readServerTimeouts, type ServerTimeoutsConfig } from './http-server.js';
 import { readMobile } from './mobile-apps.js';
 import { type RateLimitConfig, readRateLimits } from './rate-limits.js';
+import { type RedisConfig, readRedis } from './redis.js';
 import { readSecretRef, type SecretRef } from './secrets.js';
 
 export { DEMO } from './demo-defaults.js';
 export type { Env } from './env-helpers.js';
 export type { SecretRef } from './secrets.js';
-export type { MetricsConfig, RateLimitConfig, ServerTimeoutsConfig };
+export type { MetricsConfig, RateLimitConfig, RedisConfig, ServerTimeoutsConfig };
 export type { MobileApp, MobileConfig } from './mobile-apps.js';
 export type {
   AnyServiceConfig,
@@ -99,12 +100,6 @@ const baseSchema = z.object({
   OIDC_SCOPES: optionalString,
   OIDC_TIMEOUT_MS: positiveInt(OIDC_DEFAULTS.timeoutMs),
   OIDC_REVOKE_TIMEOUT_MS: positiveInt(OIDC_DEFAULTS.revokeTimeoutMs),
-  REDIS_URL: optionalString.pipe(
-    z
-      .string()
-      .refine((v) => /^rediss?:\/\/./.test(v), 'must be a redis:// or rediss:// URL')
-      .optional(),
-  ),
   SESSION_IDLE_TIMEOUT_S: positiveInt(1800),
   SESSION_ABSOLUTE_TIMEOUT_S: positiveInt(43200),
   TOKEN_REFRESH_SKEW_S: positiveInt(60),
@@ -184,6 +179,7 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
   const serviceSecrets = serviceSecretSettings(services);
   const downstreamSecrets = Object.fromEntries(serviceSecrets.map(({ setting }) => [setting, readSecretRef(env, setting, problems)]));
 
+  const redis = readRedis(env, problems);
   const rateLimits = readRateLimits(env, problems);
   const mobile = readMobile(env, problems, { production });
   const serverTimeouts = readServerTimeouts(env, problems);
@@ -203,7 +199,7 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
       ['OIDC_ISSUER', s.OIDC_ISSUER],
       ['OIDC_CLIENT_ID', s.OIDC_CLIENT_ID],
       ['OIDC_CLIENT_SECRET (or OIDC_CLIENT_SECRET_FILE)', secrets.OIDC_CLIENT_SECRET],
-      ['REDIS_URL', s.REDIS_URL],
+      ['REDIS_URL (or REDIS_CLUSTER_NODES, or REDIS_SENTINELS with REDIS_SENTINEL_NAME)', redis],
       ['SESSION_SECRET (or SESSION_SECRET_FILE)', secrets.SESSION_SECRET],
       ...services.map((svc): [string, unknown] => [urlSetting(svc), raw[urlSetting(svc)]]),
       ...serviceSecrets.map(({ setting }): [string, unknown] => [`${setting} (or ${setting}_FILE)`, downstreamSecrets[setting]]),
@@ -254,7 +250,7 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
       `OIDC_ISSUER not set: using the embedded development identity provider at ${publicUrl}${DEMO.idpPath} (users alice/alice, bob/bob)`,
     );
   }
-  if (s.REDIS_URL === undefined) {
+  if (redis === undefined) {
     warnings.push('REDIS_URL not set: sessions live in process memory and are lost on restart');
   }
 
@@ -296,8 +292,8 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
       allowInsecureIssuer: !production,
     },
     session: {
-      /** Undefined outside production means "in-memory store". */
-      redisUrl: s.REDIS_URL,
+      /** Where the shared state lives (see redis.ts). Undefined outside production means "in-memory store". */
+      redis,
       /** Cookie-signing secrets, comma-separated, newest first. */
       secret: orDefault(secrets.SESSION_SECRET, random(), 'random per process'),
       /**
@@ -375,7 +371,7 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
     demo: {
       /** The services without a `<PREFIX>_URL`: their demo stand-ins are started. */
       services: demoServices,
-      memoryStore: s.REDIS_URL === undefined,
+      memoryStore: redis === undefined,
     },
     /** One line per demo default in use, for the start-up log. */
     warnings,
