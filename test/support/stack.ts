@@ -28,8 +28,10 @@ export interface StackOptions {
   readonly redisPersistence?: boolean;
   /** How many BFF instances to start on the same Redis, IdP and services (default 1). */
   readonly instances?: number;
-  /** Extra settings, as environment variables. */
+  /** Extra settings, as environment variables. An empty value unsets a stack default (e.g. `SESSION_ENCRYPTION_KEY: ''`). */
   readonly env?: Record<string, string>;
+  /** Settings of single instances, by index, over `env` (e.g. one instance configured differently). */
+  readonly instanceEnv?: readonly (Record<string, string> | undefined)[];
   /** Access token lifetime at the IdP (default: the IdP's). */
   readonly accessTokenTtlS?: number;
   /** The key the demo catalog accepts, read on every request (rotation tests). Default: the demo key. */
@@ -248,7 +250,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const running: RunningBff[] = [];
     /** Starts instance `i` on its port, composed exactly as main.ts composes it. */
     const startInstance = async (i: number): Promise<BffInstance> => {
-      const config = loadConfig({ ...sharedEnv, PORT: String(ports[i]), PUBLIC_URL: origins[i]! });
+      const config = loadConfig({ ...sharedEnv, ...opts.instanceEnv?.[i], PORT: String(ports[i]), PUBLIC_URL: origins[i]! });
       const logger = createLogger({ level: 'debug', destination: sink }).child({ instance: i });
       // The URLs come from the parsed settings, as in production, so a test can point one
       // service elsewhere; so does Redis, connected as startBff would connect it.
