@@ -5,7 +5,6 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { GraphQLSchema } from 'graphql';
-import type { RedisClientType } from 'redis';
 import {
   createAuthRouter,
   createClientCredentialsToken,
@@ -43,9 +42,16 @@ import {
   createRedisState,
   createSessionMiddleware,
   createSessionStore,
+  createTokenCheck,
   createTokenCrypto,
   createTokenVault,
+  pingSharedRedis,
+  type SharedRedis,
+  SESSION_RETRY_AFTER_S,
+  SESSION_STORE_UNAVAILABLE,
+  SESSION_STORE_UNAVAILABLE_MESSAGE,
   type SessionStore,
+  SessionUnavailableError,
   type TokenCrypto,
 } from './session/index.js';
 
@@ -73,8 +79,8 @@ export interface AppDeps {
   readonly schema?: GraphQLSchema;
   /** The OIDC issuer: from config, or the embedded dev IdP. */
   readonly issuer: string;
-  /** A connected node-redis client when `REDIS_URL` is set; the memory store otherwise. */
-  readonly redis?: RedisClientType;
+  /** A connected node-redis client (one server, a cluster or Sentinel) when Redis is configured; the memory store otherwise. */
+  readonly redis?: SharedRedis;
   /** The embedded development IdP, mounted at `path` (zero-config start only). */
   readonly devIdp?: {
     readonly path: string;
@@ -176,7 +182,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       {
         name: 'session-store',
         check: async () => {
-          if (deps.redis) await deps.redis.ping();
+          if (deps.redis) await pingSharedRedis(deps.redis);
         },
       },
       { name: 'identity-provider', check: () => oidc.ready() },
@@ -231,12 +237,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       store: sessions,
       secret: secrets.sessionSecret,
       now,
-      // A tampered entry, or one sealed with a retired key, is no session anywhere.
-      tokensIntact: (auth) => {
-        const ok = crypto.decrypt(auth.tokens, auth.sub) !== null;
-        if (!ok) logger.warn({ component: 'session' }, 'stored tokens cannot be decrypted; ending the session');
-        return ok;
-      },
+      // A tampered entry is no session anywhere; one sealed with a key this instance
+      // lacks is a configuration error, refused here but kept for the other instances.
+      tokensIntact: createTokenCheck({ crypto, logger, explicitKey: config.session.encryptionKey !== undefined, now }),
+      onStoreError: (err) =>
+        logger.error({ component: 'session', err: { message: (err as Error)?.message } }, 'session store failed; answering 503'),
     }),
   );
   app.use(sessionChannelGuard());
@@ -354,6 +359,11 @@ const noStore: RequestHandler = (_req, res, next) => {
 function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
+    if (err instanceof SessionUnavailableError) {
+      res.set('Retry-After', String(SESSION_RETRY_AFTER_S));
+      res.set('Cache-Control', 'no-store');
+      return sendErrorFor(req, res, 503, SESSION_STORE_UNAVAILABLE, SESSION_STORE_UNAVAILABLE_MESSAGE);
+    }
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status >= 500) logger.error({ err, requestId: res.locals.requestId }, 'unhandled error');
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';

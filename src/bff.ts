@@ -1,12 +1,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
-import { createClient, type RedisClientOptions, type RedisClientType } from 'redis';
 import { type App, type AppDeps, type AppSecrets, createApp, createHttpServer } from './app.js';
 import { announceExplorers } from './graphql/explorer.js';
 import { type AnyServiceConfig, type Config, DEMO, type SecretRef } from './config/index.js';
 import { createLogger, type Logger } from './observability/logger.js';
-import { openSecrets, type SecretSource } from './secrets/index.js';
+import { openSecrets } from './secrets/index.js';
+import { connectSharedRedis, keysFromSessionSecret, type SharedRedis } from './session/index.js';
 import { type AnyService, SERVICES } from './services/registry.js';
 
 /** What a caller (main.ts, a test) may put in place of what `startBff` would build itself. */
@@ -18,9 +18,10 @@ export interface BffOverrides {
   /**
    * A connected node-redis client, owned by the caller (not closed here), or `false` for
    * the memory store whatever `REDIS_URL` says (tests of one instance that reach nothing).
-   * Default: one connected to `REDIS_URL` when it is set, closed at shutdown.
+   * Default: one connected as the Redis settings say (`REDIS_URL`, `REDIS_CLUSTER_NODES`
+   * or `REDIS_SENTINELS`) when one is set, closed at shutdown.
    */
-  readonly redis?: RedisClientType | false;
+  readonly redis?: SharedRedis | false;
   /** The downstream services. Default `SERVICES` (the registry); config must have been loaded with the same. */
   readonly services?: readonly AnyService[];
   /**
@@ -61,23 +62,6 @@ export interface RunningBff {
   close(): Promise<void>;
 }
 
-/**
- * node-redis options for `REDIS_URL`. A `REDIS_PASSWORD` goes through a credentials
- * provider, which node-redis asks at every (re)connection: a rotated password file is
- * used from the next connection on, and the password never becomes part of a URL.
- */
-export function redisClientOptions(url: string, password: SecretSource | undefined): RedisClientOptions {
-  if (!password) return { url };
-  const username = decodeURIComponent(new URL(url).username) || undefined;
-  return {
-    url,
-    credentialsProvider: {
-      type: 'async-credentials-provider',
-      credentials: async () => ({ ...(username ? { username } : {}), password: password.current() }),
-    },
-  };
-}
-
 /** The setting's name in camel case (`CATALOG_API_KEY` → `catalogApiKey`), naming the secret in errors. */
 const camel = (setting: string) => setting.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -102,7 +86,7 @@ export async function openAppSecrets(
   const refs: Record<string, SecretRef> = {
     oidcClientSecret: config.oidc.clientSecret,
     sessionSecret: config.session.secret,
-    sessionEncryptionKey: config.session.encryptionKey,
+    ...(config.session.encryptionKey ? { sessionEncryptionKey: config.session.encryptionKey } : {}),
     ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
     ...(config.session.redisPassword ? { redisPassword: config.session.redisPassword } : {}),
     ...Object.fromEntries(downstream.map(([, key, ref]) => [key, ref])),
@@ -115,7 +99,8 @@ export async function openAppSecrets(
   return {
     oidcClientSecret: opened.oidcClientSecret!,
     sessionSecret: opened.sessionSecret!,
-    sessionEncryptionKey: opened.sessionEncryptionKey!,
+    // Without SESSION_ENCRYPTION_KEY: derived from the session secret (see keysFromSessionSecret).
+    sessionEncryptionKey: opened.sessionEncryptionKey ?? keysFromSessionSecret(opened.sessionSecret!),
     metricsToken: opened.metricsToken,
     redisPassword: opened.redisPassword,
     downstream: Object.fromEntries(downstream.map(([name, key]) => [name, opened[key]!])),
@@ -138,7 +123,10 @@ export async function startBff(config: Config, overrides: BffOverrides = {}): Pr
     if (s) cleanups.push(() => s.close());
   }
   // An override replaces what was opened; the opened source is still closed above.
-  const secrets: AppSecrets = { ...opened, ...overrides.secrets };
+  const merged: AppSecrets = { ...opened, ...overrides.secrets };
+  // A derived key follows the session secret in use, the caller's when it replaced it.
+  const derivesKey = !config.session.encryptionKey && !overrides.secrets?.sessionEncryptionKey;
+  const secrets: AppSecrets = derivesKey ? { ...merged, sessionEncryptionKey: keysFromSessionSecret(merged.sessionSecret) } : merged;
   const runCleanups = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   };
@@ -193,11 +181,9 @@ export async function startBff(config: Config, overrides: BffOverrides = {}): Pr
     }
 
     let redis = overrides.redis || undefined;
-    if (overrides.redis === undefined && config.session.redisUrl) {
-      const client = createClient(redisClientOptions(config.session.redisUrl, secrets.redisPassword)) as RedisClientType;
-      client.on('error', (err: Error) => logger.error({ err: { message: err.message } }, 'redis connection error'));
-      await client.connect();
-      cleanups.push(() => client.quit());
+    if (overrides.redis === undefined && config.session.redis) {
+      const client = await connectSharedRedis(config.session.redis, logger, secrets.redisPassword);
+      cleanups.push(() => client.close());
       redis = client;
     }
 

@@ -11,12 +11,13 @@ import { commaList, type Env, httpUrl, optionalString, originOf, positiveInt } f
 import { type MetricsConfig, readMetrics, readServerTimeouts, type ServerTimeoutsConfig } from './http-server.js';
 import { readMobile } from './mobile-apps.js';
 import { type RateLimitConfig, readRateLimits } from './rate-limits.js';
+import { type RedisConfig, readRedis } from './redis.js';
 import { readSecretManager, readSecretRef, type SecretRef, secretSettingForms } from './secrets.js';
 
 export { DEMO } from './demo-defaults.js';
 export type { Env } from './env-helpers.js';
 export type { AwsClientConfig, SecretManagerConfig, SecretRef } from './secrets.js';
-export type { MetricsConfig, RateLimitConfig, ServerTimeoutsConfig };
+export type { MetricsConfig, RateLimitConfig, RedisConfig, ServerTimeoutsConfig };
 export type { MobileApp, MobileConfig } from './mobile-apps.js';
 export type {
   AnyServiceConfig,
@@ -107,12 +108,6 @@ const baseSchema = z.object({
   OIDC_SCOPES: optionalString,
   OIDC_TIMEOUT_MS: positiveInt(OIDC_DEFAULTS.timeoutMs),
   OIDC_REVOKE_TIMEOUT_MS: positiveInt(OIDC_DEFAULTS.revokeTimeoutMs),
-  REDIS_URL: optionalString.pipe(
-    z
-      .string()
-      .refine((v) => /^rediss?:\/\/./.test(v), 'must be a redis:// or rediss:// URL')
-      .optional(),
-  ),
   SESSION_IDLE_TIMEOUT_S: positiveInt(1800),
   SESSION_ABSOLUTE_TIMEOUT_S: positiveInt(43200),
   TOKEN_REFRESH_SKEW_S: positiveInt(60),
@@ -195,6 +190,7 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
   const serviceSecrets = serviceSecretSettings(services);
   const downstreamSecrets = Object.fromEntries(serviceSecrets.map(({ setting }) => [setting, readSecretRef(env, setting, problems)]));
 
+  const redis = readRedis(env, problems);
   const rateLimits = readRateLimits(env, problems);
   const mobile = readMobile(env, problems, { production });
   const serverTimeouts = readServerTimeouts(env, problems);
@@ -220,9 +216,8 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
       ['OIDC_ISSUER', s.OIDC_ISSUER],
       ['OIDC_CLIENT_ID', s.OIDC_CLIENT_ID],
       [secretSettingForms('OIDC_CLIENT_SECRET'), secrets.OIDC_CLIENT_SECRET],
-      ['REDIS_URL', s.REDIS_URL],
+      ['REDIS_URL (or REDIS_CLUSTER_NODES, or REDIS_SENTINELS with REDIS_SENTINEL_NAME)', redis],
       [secretSettingForms('SESSION_SECRET'), secrets.SESSION_SECRET],
-      [secretSettingForms('SESSION_ENCRYPTION_KEY'), secrets.SESSION_ENCRYPTION_KEY],
       ...services.map((svc): [string, unknown] => [urlSetting(svc), raw[urlSetting(svc)]]),
       ...serviceSecrets.map(({ setting }): [string, unknown] => [secretSettingForms(setting), downstreamSecrets[setting]]),
     ];
@@ -253,11 +248,11 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
       }
     }
   }
-  if (secrets.REDIS_PASSWORD && s.REDIS_URL && new URL(s.REDIS_URL).password !== '') {
+  if (secrets.REDIS_PASSWORD && redis?.kind === 'single' && new URL(redis.url).password !== '') {
     // Two passwords for one connection: which one wins would be a guess.
     problems.push('REDIS_URL carries a password and REDIS_PASSWORD (or REDIS_PASSWORD_FILE) is set too: give the password once');
   }
-  if (secrets.REDIS_PASSWORD && !s.REDIS_URL) {
+  if (secrets.REDIS_PASSWORD && !redis) {
     problems.push('REDIS_PASSWORD (or REDIS_PASSWORD_FILE) is set but REDIS_URL is not');
   }
   const cookieName = s.SESSION_COOKIE_NAME ?? 'shop.sid';
@@ -279,7 +274,7 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
       `OIDC_ISSUER not set: using the embedded development identity provider at ${publicUrl}${DEMO.idpPath} (users alice/alice, bob/bob)`,
     );
   }
-  if (s.REDIS_URL === undefined) {
+  if (redis === undefined) {
     warnings.push('REDIS_URL not set: sessions live in process memory and are lost on restart');
   }
 
@@ -321,18 +316,22 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
       allowInsecureIssuer: !production,
     },
     session: {
-      /** Undefined outside production means "in-memory store". */
-      redisUrl: s.REDIS_URL,
+      /** Where the shared state lives (see redis.ts). Undefined outside production means "in-memory store". */
+      redis,
       /**
-       * `REDIS_PASSWORD` (or `REDIS_PASSWORD_FILE`): the password of `REDIS_URL`'s user,
+       * `REDIS_PASSWORD` (or `REDIS_PASSWORD_FILE`): the password of the Redis user (REDIS_URL's, or every node's),
        * kept out of the URL so it can be a mounted file. Read at every (re)connection, so
        * a rotated file is used from the next connection on. Default: none (or the URL's).
        */
       redisPassword: secrets.REDIS_PASSWORD,
       /** Cookie-signing secrets, comma-separated, newest first. */
       secret: orDefault(secrets.SESSION_SECRET, random(), 'random per process'),
-      /** Token-encryption keys, comma-separated, newest first (older ones only decrypt). */
-      encryptionKey: orDefault(secrets.SESSION_ENCRYPTION_KEY, random(), 'random per process'),
+      /**
+       * Token-encryption keys, comma-separated, newest first (older ones only decrypt).
+       * Undefined: derived from `secret` with HKDF (`keysFromSessionSecret`), so every
+       * instance sharing `SESSION_SECRET` (and a restarted one) reads every session.
+       */
+      encryptionKey: secrets.SESSION_ENCRYPTION_KEY,
       cookieName: secureCookies ? `__Host-${cookieName}` : cookieName,
       idleTimeoutS: s.SESSION_IDLE_TIMEOUT_S,
       absoluteTimeoutS: s.SESSION_ABSOLUTE_TIMEOUT_S,
@@ -418,7 +417,7 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
     demo: {
       /** The services without a `<PREFIX>_URL`: their demo stand-ins are started. */
       services: demoServices,
-      memoryStore: s.REDIS_URL === undefined,
+      memoryStore: redis === undefined,
     },
     /** One line per demo default in use, for the start-up log. */
     warnings,

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel });
   const refs: Record<string, SecretRef> = { ...config.secrets, [INTROSPECTION]: config.introspectionClient.clientSecret };
-  const opened: Record<string, SecretSource> = openSecrets(refs, {
+  const opened: Record<string, SecretSource> = await openSecrets(refs, {
     onError: (err) => logger.error({ err: { message: err.message } }, 'secret file could not be re-read'),
   });
   const { [INTROSPECTION]: introspection, ...keys } = opened;

@@ -11,7 +11,7 @@ import {
 import type { RateLimitConfig } from '../config/index.js';
 import { sendErrorFor } from '../lib/error-response.js';
 import type { Logger } from '../observability/logger.js';
-import type { RedisClient } from '../session/index.js';
+import { redisReady, type SharedRedis } from '../session/index.js';
 
 /** Which limit refused a request: the `limit` label of logs and metrics. */
 export type RateLimitName = 'session' | 'anonymous' | 'login';
@@ -22,7 +22,7 @@ export interface RateLimitOptions {
    * Counts in Redis, shared by every instance (one atomic INCR-with-expiry script per
    * request). Without it, counts live in process memory (one instance only).
    */
-  readonly redis?: RedisClient;
+  readonly redis?: SharedRedis;
   /** Put in front of every key, as for the sessions. Default `shop-bff:`. */
   readonly namespace?: string;
   /**
@@ -113,10 +113,11 @@ export function createRateLimits(opts: RateLimitOptions): RateLimits {
   const noteRedisState = () => {
     if (!redis) return;
     // Only a signal for the log: the limiter itself switches to its insurance.
-    if (!redis.isReady && !redisAway) {
+    const ready = redisReady(redis);
+    if (!ready && !redisAway) {
       redisAway = true;
       log.warn('Redis is unreachable: rate limits are counted per instance until it is back');
-    } else if (redis.isReady && redisAway) {
+    } else if (ready && redisAway) {
       redisAway = false;
       log.info('Redis is back: rate limits are shared again');
     }

@@ -8,6 +8,7 @@ import { type SecretSource, secretList } from '../secrets/index.js';
 import { assertCookieRules, sessionCookieOptions } from './cookie.js';
 import { clearSessionCookie } from './helpers.js';
 import { slidingPrevented } from './sliding.js';
+import { SessionUnavailableError } from './unavailable.js';
 import { isEmptySession } from './write-rules.js';
 import type { AuthSession } from './session-data.js';
 
@@ -21,11 +22,20 @@ export interface SessionMiddlewareOptions {
   readonly now?: () => number;
   /**
    * Whether a signed-in session's stored tokens are intact (they decrypt). A session
-   * whose tokens are not is ended like an expired one, before anything sees it. Default:
-   * not checked here (the user credential still refuses such tokens when it needs them).
+   * whose tokens are `tampered` is ended like an expired one, before anything sees it;
+   * one sealed with a key this instance does not have (`unknown-key`, a configuration
+   * error) is kept, and the request refused with `SESSION_STORE_UNAVAILABLE`, so one
+   * misconfigured instance never ends the sessions every other instance can read.
+   * Default: not checked here (the user credential still refuses such tokens when it
+   * needs them).
    */
-  readonly tokensIntact?: (auth: AuthSession) => boolean;
+  readonly tokensIntact?: (auth: AuthSession) => TokenCheck;
+  /** Told of every store failure the middleware turns into `SESSION_STORE_UNAVAILABLE` (to log it). */
+  readonly onStoreError?: (err: unknown) => void;
 }
+
+/** What `tokensIntact` found. */
+export type TokenCheck = 'intact' | 'tampered' | 'unknown-key';
 
 /** Bytes of randomness in a session id: 256 bits, base64url (43 characters). */
 const SESSION_ID_BYTES = 32;
@@ -91,8 +101,14 @@ export function createSessionMiddleware(opts: SessionMiddlewareOptions): Request
     const sentCookie = hasCookie(req, name);
     onHeaders(res, () => settleCookie(req, res, { name, sentCookie, clear: () => clearSessionCookie(res, config) }));
     handler(req, res, (err?: unknown) => {
-      if (err) return next(err);
-      endUnusable(req, now(), opts.tokensIntact);
+      // express-session only fails when the store does: reading the session before the
+      // request, or saving / touching it after the response went out.
+      if (err) {
+        opts.onStoreError?.(err);
+        if (res.headersSent) return;
+        return next(new SessionUnavailableError('store', { cause: err }));
+      }
+      if (endUnusable(req, now(), opts.tokensIntact) === 'unknown-key') return next(new SessionUnavailableError('key'));
       next();
     });
   };
@@ -110,14 +126,19 @@ function requireSecrets(source: SecretSource): string[] {
  * Redis; this covers the last seconds before the TTL fires and an injected clock. The
  * emptied session is kept for the rest of the request (e.g. `/auth/login` still has a
  * session to work with); if nothing fills it again, the store ends it at the end of the
- * request and the cookie is cleared.
+ * request and the cookie is cleared. Returns what the token check found: `unknown-key`
+ * leaves the session as it is, for the caller to refuse the request.
  */
-function endUnusable(req: Request, now: number, tokensIntact?: (auth: AuthSession) => boolean): void {
+function endUnusable(req: Request, now: number, tokensIntact?: (auth: AuthSession) => TokenCheck): TokenCheck | undefined {
   const sess = req.session as Request['session'] | undefined;
-  if (sess?.auth && (now >= sess.auth.expiresAt || (tokensIntact && !tokensIntact(sess.auth)))) {
+  if (!sess?.auth) return undefined;
+  const expired = now >= sess.auth.expiresAt;
+  const check = expired ? undefined : tokensIntact?.(sess.auth);
+  if (expired || check === 'tampered') {
     delete sess.auth;
     delete sess.pendingLogins;
   }
+  return check;
 }
 
 /** Whether the request carries a cookie called `name` (valid or not). */

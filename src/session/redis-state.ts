@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { RedisClientType } from 'redis';
+import type { SharedRedis } from './redis-connection.js';
 import type { SharedState } from './shared-state.js';
 
 /**
- * A connected node-redis v5 client, whatever modules, functions, scripts or RESP version
- * it was created with (`createClient(...)` and a bare `RedisClientType` both fit).
+ * A connected node-redis v5 client of one server, whatever modules, functions, scripts
+ * or RESP version it was created with (`createClient(...)` and a bare `RedisClientType`
+ * both fit). `SharedRedis` adds a cluster and Sentinel.
  */
 export type RedisClient = RedisClientType<any, any, any, any, any>;
 
@@ -35,7 +37,7 @@ return 0`;
  * `SET … IFEQ`); everything else is one plain command. Scripts are run by SHA and sent
  * in full only when Redis does not know them yet (after a restart or a failover).
  */
-export function createRedisState(client: RedisClient, opts: RedisStateOptions = {}): SharedState {
+export function createRedisState(client: SharedRedis, opts: RedisStateOptions = {}): SharedState {
   const ns = opts.namespace ?? 'shop-bff:';
   const k = (key: string) => `${ns}${key}`;
   const compareAndSet = script(client, COMPARE_AND_SET);
@@ -72,7 +74,7 @@ export function createRedisState(client: RedisClient, opts: RedisStateOptions = 
 }
 
 /** A Lua script run by EVALSHA, falling back to EVAL when the server does not have it. */
-function script(client: RedisClient, source: string): (keys: string[], args: string[]) => Promise<unknown> {
+function script(client: SharedRedis, source: string): (keys: string[], args: string[]) => Promise<unknown> {
   const sha = createHash('sha1').update(source).digest('hex');
   return async (keys, args) => {
     try {

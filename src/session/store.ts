@@ -2,7 +2,8 @@ import { RedisStore } from 'connect-redis';
 import session, { type SessionData } from 'express-session';
 import { createMemoryState } from './memory-state.js';
 import { recordsStore, settle, type SessionStore } from './records-store.js';
-import { createRedisState, type RedisClient } from './redis-state.js';
+import type { SharedRedis } from './redis-connection.js';
+import { createRedisState } from './redis-state.js';
 import { parseStored, SessionRecords, sessionKey, sessionTtlSeconds, type SessionRecordsOptions } from './session-records.js';
 import type { SharedState } from './shared-state.js';
 import { TouchThrottle } from './touch-throttle.js';
@@ -20,7 +21,7 @@ export interface SessionStoreOptions extends SessionRecordsOptions {
    * Sessions in Redis, shared by every instance: connect-redis is the store, its writes
    * made compare-and-set. Takes precedence over `state`.
    */
-  readonly redis?: RedisClient;
+  readonly redis?: SharedRedis;
   /** Key namespace in Redis, as given to `createRedisState` for the same client. Default `shop-bff:`. */
   readonly namespace?: string;
   /**
@@ -48,7 +49,7 @@ class RedisSessionStore extends recordsStore(RedisStore) {
   protected override readonly records: SessionRecords;
   protected override readonly touches: TouchThrottle;
 
-  constructor(client: RedisClient, namespace: string, records: SessionRecords, touches: TouchThrottle, now: () => number) {
+  constructor(client: SharedRedis, namespace: string, records: SessionRecords, touches: TouchThrottle, now: () => number) {
     super({
       client,
       prefix: `${namespace}${sessionKey('')}`,

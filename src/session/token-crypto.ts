@@ -29,6 +29,50 @@ export interface TokenCrypto {
    * blob means "no session", not a crash.
    */
   decrypt(blob: string, context: string): SessionTokens | null;
+  /**
+   * Whether `blob` names a key this instance does not have (its key id is none of the
+   * configured keys'). AES-GCM cannot tell a wrong key from a tampered blob, but the key
+   * id stored beside the ciphertext can: an unknown id is a configuration problem (an
+   * instance with another `SESSION_ENCRYPTION_KEY` or `SESSION_SECRET`, or a key retired
+   * too early), not an attack, and must not end a session other instances can read.
+   */
+  keyUnknown(blob: string): boolean;
+}
+
+/**
+ * The info label of the token-encryption keys derived from `SESSION_SECRET` when no
+ * `SESSION_ENCRYPTION_KEY` is set. Fixed: every instance, and every release, must derive
+ * the same key from the same secret.
+ */
+const FROM_SESSION_SECRET_INFO = 'shop-bff session token key from SESSION_SECRET v1';
+
+/**
+ * The token-encryption keys when no `SESSION_ENCRYPTION_KEY` is set: one HKDF-SHA256
+ * output per `SESSION_SECRET` entry (newest first), so every instance sharing the
+ * secret shares the key, a restart keeps it, and rotating `SESSION_SECRET` (prepending
+ * a new one) rotates the key the same way: the newest encrypts, the older ones decrypt.
+ * The output is independent of the cookie-signing use of the same secret (its own
+ * label). Follows `sessionSecret` live (a rotated `SESSION_SECRET_FILE`).
+ */
+export function keysFromSessionSecret(sessionSecret: SecretSource): SecretSource {
+  let raw: string | undefined;
+  let derived = '';
+  return {
+    description: `derived from the session secret (${sessionSecret.description})`,
+    current() {
+      const now = sessionSecret.current();
+      if (now !== raw) {
+        derived = secretList(sessionSecret)
+          .map((s) => Buffer.from(hkdfSync('sha256', Buffer.from(s, 'utf8'), Buffer.alloc(0), FROM_SESSION_SECRET_INFO, 32)).toString('base64url'))
+          .join(',');
+        raw = now;
+      }
+      return derived;
+    },
+    refresh: () => sessionSecret.refresh(),
+    // The session secret is owned (and closed) by whoever opened it.
+    close: () => {},
+  };
 }
 
 const VERSION = 'v1';
@@ -115,6 +159,13 @@ export function createTokenCrypto(keys: SecretSource, opts: TokenCryptoOptions =
       const tokens = open(blob, context, keyList);
       if (tokens) memo?.set(memoKey, tokens);
       return tokens;
+    },
+
+    keyUnknown(blob) {
+      if (typeof blob !== 'string') return false;
+      const parts = blob.split('.');
+      if (parts.length !== 4 || parts[0] !== VERSION) return false;
+      return !current().some((k) => k.kid === parts[1]);
     },
   };
 }

@@ -1,10 +1,9 @@
 import type { EventEmitter } from 'node:events';
 import type { JWK } from 'oidc-provider';
 import { Writable } from 'node:stream';
-import { createClient, type RedisClientType } from 'redis';
 import type { CookieJar } from 'tough-cookie';
 import type { App } from '../../src/app.js';
-import { startBff } from '../../src/bff.js';
+import { type RunningBff, startBff } from '../../src/bff.js';
 import { type Config, DEMO, loadConfig, type ServiceName } from '../../src/config/index.js';
 import { createDevIdp, type DevIdp } from '../../src/demo/dev-idp.js';
 import { listen } from '../../src/demo/http.js';
@@ -15,15 +14,24 @@ import { SERVICES } from '../../src/services/registry.js';
 import { freePort } from './free-port.js';
 import { loginThroughIdp } from './oidc-login.js';
 import { Recorder } from './recorder.js';
-import { startRedisServer } from './redis-server.js';
+import { type RedisCluster, startRedisCluster } from './redis-cluster.js';
+import { type RedisServer, startRedisServer } from './redis-server.js';
 
 export interface StackOptions {
-  /** Share sessions through a real redis-server (default: the memory store). */
-  readonly redis?: boolean;
+  /**
+   * Share sessions through a real redis-server (`true`), or a real three-primary Redis
+   * Cluster (`'cluster'`, given to the instances as `REDIS_CLUSTER_NODES`). Default: the
+   * memory store.
+   */
+  readonly redis?: boolean | 'cluster';
+  /** With `redis: true`: an append-only redis-server that keeps its data across `redisServer.restart()`. */
+  readonly redisPersistence?: boolean;
   /** How many BFF instances to start on the same Redis, IdP and services (default 1). */
   readonly instances?: number;
-  /** Extra settings, as environment variables. */
+  /** Extra settings, as environment variables. An empty value unsets a stack default (e.g. `SESSION_ENCRYPTION_KEY: ''`). */
   readonly env?: Record<string, string>;
+  /** Settings of single instances, by index, over `env` (e.g. one instance configured differently). */
+  readonly instanceEnv?: readonly (Record<string, string> | undefined)[];
   /** Access token lifetime at the IdP (default: the IdP's). */
   readonly accessTokenTtlS?: number;
   /** The key the demo catalog accepts, read on every request (rotation tests). Default: the demo key. */
@@ -87,6 +95,16 @@ export interface Stack {
   /** Every response body and header set a test received through this stack. */
   readonly seen: string[];
   readonly redisUrl?: string;
+  /** The redis-server of `redis: true` (to restart it). */
+  readonly redisServer?: RedisServer;
+  /** The cluster of `redis: 'cluster'`. */
+  readonly redisCluster?: RedisCluster;
+  /**
+   * Stops instance `i` (as a SIGTERM would: it drains and closes) and starts a new one in
+   * its place with the same settings, port and URL; resolves the new instance, also
+   * found at `instances[i]` from then on.
+   */
+  restartInstance(i: number): Promise<BffInstance>;
   /** Every secret this stack uses, to assert that none of them ever shows up. */
   readonly secretValues: readonly string[];
   /** Every access, refresh and client-credentials token the IdP issued (opaque values). */
@@ -183,10 +201,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     cleanups.push(() => demo.close());
 
     let redisUrl: string | undefined;
-    if (opts.redis) {
-      const redis = await startRedisServer();
+    let redisServer: RedisServer | undefined;
+    let redisCluster: RedisCluster | undefined;
+    if (opts.redis === 'cluster') {
+      const cluster = await startRedisCluster();
+      cleanups.push(() => cluster.stop());
+      redisCluster = cluster;
+    } else if (opts.redis) {
+      const redis = await startRedisServer({ persistence: opts.redisPersistence ?? false });
       cleanups.push(() => redis.stop());
       redisUrl = redis.url;
+      redisServer = redis;
     }
 
     const sharedEnv: Record<string, string> = {
@@ -196,6 +221,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       SESSION_SECRET,
       SESSION_ENCRYPTION_KEY,
       ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+      ...(redisCluster ? { REDIS_CLUSTER_NODES: redisCluster.urls.join(',') } : {}),
       // Suites sign in from one loopback address many times a minute, far above the
       // production default of 20; the rate-limit suite sets its own limits.
       RATE_LIMIT_LOGIN_PER_MIN: '10000',
@@ -221,27 +247,30 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       },
     };
     const instances: BffInstance[] = [];
-    for (const [i, port] of ports.entries()) {
-      const config = loadConfig({ ...sharedEnv, PORT: String(port), PUBLIC_URL: origins[i]! });
-      let redis: RedisClientType | undefined;
-      if (redisUrl) {
-        const client = createClient({ url: redisUrl }) as RedisClientType;
-        await client.connect();
-        cleanups.push(() => client.quit());
-        redis = client;
-      }
-      // Composed exactly as main.ts composes it; the URLs come from the parsed settings,
-      // as in production, so a test can point one service elsewhere.
+    const running: RunningBff[] = [];
+    /** Starts instance `i` on its port, composed exactly as main.ts composes it. */
+    const startInstance = async (i: number): Promise<BffInstance> => {
+      const config = loadConfig({ ...sharedEnv, ...opts.instanceEnv?.[i], PORT: String(ports[i]), PUBLIC_URL: origins[i]! });
+      const logger = createLogger({ level: 'debug', destination: sink }).child({ instance: i });
+      // The URLs come from the parsed settings, as in production, so a test can point one
+      // service elsewhere; so does Redis, connected as startBff would connect it.
       const bff = await startBff(config, {
-        logger: createLogger({ level: 'debug', destination: sink }).child({ instance: i }),
+        logger,
         now: clock.now,
-        ...(redis ? { redis } : {}),
         ...(opts.rateLimitWindowS ? { rateLimitWindowS: opts.rateLimitWindowS } : {}),
       });
-      cleanups.push(() => bff.close());
-      const app = bff.app;
-      instances.push({ url: origins[i]!, app, config });
-    }
+      running[i] = bff;
+      instances[i] = { url: origins[i]!, app: bff.app, config };
+      return instances[i]!;
+    };
+    for (const i of ports.keys()) await startInstance(i);
+    cleanups.push(async () => {
+      for (const bff of running) await bff?.close();
+    });
+    const restartInstance = async (i: number): Promise<BffInstance> => {
+      await running[i]!.close();
+      return startInstance(i);
+    };
 
     const stackFetch: Stack['fetch'] = async (path, init = {}) => {
       const { jar, instance = instances[0]!, ...rest } = init;
@@ -301,6 +330,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       logLines,
       seen,
       redisUrl,
+      redisServer,
+      redisCluster,
+      restartInstance,
       secretValues,
       async login(username, password = username, instance = instances[0]!) {
         const result = await loginThroughIdp({ startUrl: `${instance.url}/auth/login?returnTo=/`, username, password });

@@ -111,7 +111,6 @@ describe('loadConfig in production', () => {
       'OIDC_CLIENT_SECRET',
       'REDIS_URL',
       'SESSION_SECRET',
-      'SESSION_ENCRYPTION_KEY',
       'CATALOG_URL',
       'ORDERS_URL',
       'REVIEWS_URL',
@@ -121,6 +120,15 @@ describe('loadConfig in production', () => {
     ]) {
       expect(problems.some((p) => p.startsWith(name))).toBe(true);
     }
+  });
+
+  it('starts without SESSION_ENCRYPTION_KEY (the key is derived from SESSION_SECRET), but never without a shared secret at all', () => {
+    const { SESSION_ENCRYPTION_KEY: _unused, ...withoutKey } = PRODUCTION;
+    const config = loadConfig(withoutKey);
+    expect(config.session.encryptionKey).toBeUndefined();
+    expect(config.session.secret).toEqual({ kind: 'value', value: PRODUCTION.SESSION_SECRET });
+    const { SESSION_SECRET: _also, ...neither } = withoutKey;
+    expect(problemsOf(neither)).toContain('SESSION_SECRET (or SESSION_SECRET_FILE) is required in production');
   });
 
   it('refuses plain http, short secrets and the public demo keys', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { staticSecret } from '../../../src/secrets/index.js';
 import type { SecretSource } from '../../../src/secrets/index.js';
-import { createTokenCrypto, type SessionTokens } from '../../../src/session/token-crypto.js';
+import { createTokenCrypto, keysFromSessionSecret, type SessionTokens } from '../../../src/session/token-crypto.js';
 
 const tokens: SessionTokens = {
   accessToken: 'at-secret-value',
@@ -101,5 +101,63 @@ describe('createTokenCrypto', () => {
     const crypto = createTokenCrypto(staticSecret(KEY_A, 'test'));
     const blob = crypto.encrypt({ accessToken: '' } as SessionTokens, 'alice');
     expect(crypto.decrypt(blob, 'alice')).toBeNull();
+  });
+
+  it('tells a blob sealed with a key it does not have from a tampered one', () => {
+    const a = createTokenCrypto(staticSecret(KEY_A, 'test'));
+    const b = createTokenCrypto(staticSecret(KEY_B, 'test'));
+    const blob = a.encrypt(tokens, 'alice');
+    expect(b.decrypt(blob, 'alice')).toBeNull();
+    expect(b.keyUnknown(blob)).toBe(true);
+    // Same key, but the ciphertext changed: AES-GCM refuses it, and the key is known.
+    const [v, kid, iv, body] = blob.split('.') as [string, string, string, string];
+    const flipped = Buffer.from(body, 'base64url');
+    flipped[0] = flipped[0]! ^ 1;
+    const tampered = `${v}.${kid}.${iv}.${flipped.toString('base64url')}`;
+    expect(a.decrypt(tampered, 'alice')).toBeNull();
+    expect(a.keyUnknown(tampered)).toBe(false);
+    expect(a.keyUnknown(blob)).toBe(false);
+    // Malformed blobs name no key at all: they are not a key problem.
+    for (const junk of ['', 'garbage', `v2.${kid}.${iv}.${body}`, undefined as unknown as string]) {
+      expect(b.keyUnknown(junk)).toBe(false);
+    }
+  });
+});
+
+describe('keysFromSessionSecret', () => {
+  const SECRET_1 = 'session-secret-1-0123456789abcdef0123';
+  const SECRET_2 = 'session-secret-2-fedcba9876543210fedc';
+
+  it('gives two instances with the same session secret the same key, and never the secret itself', () => {
+    const one = createTokenCrypto(keysFromSessionSecret(staticSecret(SECRET_1, 'a')));
+    const two = createTokenCrypto(keysFromSessionSecret(staticSecret(SECRET_1, 'b')));
+    expect(two.decrypt(one.encrypt(tokens, 'alice'), 'alice')).toEqual(tokens);
+    const derived = keysFromSessionSecret(staticSecret(SECRET_1, 'a')).current();
+    expect(derived).not.toContain(SECRET_1);
+    expect(Buffer.from(derived, 'base64url')).toHaveLength(32);
+    // Not the key the secret would give if it were used as SESSION_ENCRYPTION_KEY itself.
+    const direct = createTokenCrypto(staticSecret(SECRET_1, 'a'));
+    expect(direct.decrypt(one.encrypt(tokens, 'alice'), 'alice')).toBeNull();
+  });
+
+  it('refuses, as an unknown key, blobs sealed under another session secret', () => {
+    const one = createTokenCrypto(keysFromSessionSecret(staticSecret(SECRET_1, 'a')));
+    const other = createTokenCrypto(keysFromSessionSecret(staticSecret(SECRET_2, 'a')));
+    const blob = one.encrypt(tokens, 'alice');
+    expect(other.decrypt(blob, 'alice')).toBeNull();
+    expect(other.keyUnknown(blob)).toBe(true);
+  });
+
+  it('rotates with the session secret: the newest encrypts, the older ones still decrypt', () => {
+    const secret = mutableSecret(SECRET_1);
+    const crypto = createTokenCrypto(keysFromSessionSecret(secret));
+    const old = crypto.encrypt(tokens, 'alice');
+    secret.set(`${SECRET_2}, ${SECRET_1}`);
+    expect(crypto.decrypt(old, 'alice')).toEqual(tokens);
+    const fresh = crypto.encrypt(tokens, 'alice');
+    // Another instance that only has the new secret reads what is sealed now.
+    const onlyNew = createTokenCrypto(keysFromSessionSecret(staticSecret(SECRET_2, 'b')));
+    expect(onlyNew.decrypt(fresh, 'alice')).toEqual(tokens);
+    expect(onlyNew.keyUnknown(old)).toBe(true);
   });
 });
