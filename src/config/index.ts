@@ -12,11 +12,12 @@ import { type MetricsConfig, readMetrics, readServerTimeouts, type ServerTimeout
 import { readMobile } from './mobile-apps.js';
 import { type RateLimitConfig, readRateLimits } from './rate-limits.js';
 import { readSecretRef, type SecretRef } from './secrets.js';
+import { readTelemetry, type TelemetryConfig } from './telemetry.js';
 
 export { DEMO } from './demo-defaults.js';
 export type { Env } from './env-helpers.js';
 export type { SecretRef } from './secrets.js';
-export type { MetricsConfig, RateLimitConfig, ServerTimeoutsConfig };
+export type { MetricsConfig, RateLimitConfig, ServerTimeoutsConfig, TelemetryConfig };
 export type { MobileApp, MobileConfig } from './mobile-apps.js';
 export type {
   AnyServiceConfig,
@@ -156,6 +157,8 @@ export interface LoadConfigOptions {
    * registry); a test adds a throw-away service here.
    */
   readonly services?: readonly ServiceSettings[];
+  /** Whether stdout is a terminal (pretty log lines outside production). Default `false`. */
+  readonly terminal?: boolean;
 }
 
 /**
@@ -163,7 +166,7 @@ export interface LoadConfigOptions {
  * together, so an operator fixes a deployment in one pass rather than one error per
  * restart. In production no demo default is allowed.
  */
-export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfigOptions = {}) {
+export function loadConfig(env: Env, { services = SERVICE_SETTINGS, terminal = false }: LoadConfigOptions = {}) {
   const problems: string[] = [];
   const parsed = baseSchema.safeParse(env);
   const parsedServices = downstreamSchema(services).safeParse(env);
@@ -188,6 +191,7 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
   const mobile = readMobile(env, problems, { production });
   const serverTimeouts = readServerTimeouts(env, problems);
   const metrics = readMetrics(env, problems, { production, port: parsed.data?.PORT ?? 4000 });
+  const telemetry = readTelemetry(env, problems);
   if (!parsed.success || !parsedServices.success) throw new ConfigError(problems);
   const s = parsed.data;
   const raw = parsedServices.data;
@@ -281,7 +285,11 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
       /** Express `trust proxy` (hops), so `req.secure` and client IPs are right behind a load balancer. */
       trustProxyHops: s.TRUST_PROXY_HOPS ?? 0,
     },
-    log: { level: s.LOG_LEVEL ?? 'info' },
+    log: {
+      level: s.LOG_LEVEL ?? 'info',
+      /** Human-readable lines (pino-pretty) when stdout is a terminal, never in production. */
+      pretty: !production && terminal,
+    },
     oidc: {
       /** Undefined outside production means "use the embedded development IdP". */
       issuer: s.OIDC_ISSUER,
@@ -346,6 +354,8 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
     serverTimeouts,
     /** Who may read `/metrics`, and on which port (see http-server.ts). */
     metrics,
+    /** OpenTelemetry tracing from the standard `OTEL_*` variables (see telemetry.ts). */
+    telemetry,
     /**
      * Bounds every GraphQL operation is checked against before any resolver runs (see
      * `src/graphql/limits`), and the downstream calls one request may make.
@@ -381,5 +391,5 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
 
 /** The process's own environment: the one place that reads `process.env`. */
 export function loadConfigFromProcess(): Config {
-  return loadConfig(process.env);
+  return loadConfig(process.env, { terminal: process.stdout.isTTY === true });
 }

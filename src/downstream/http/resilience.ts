@@ -117,9 +117,9 @@ export class ServicePolicies {
       breaker: new ConsecutiveBreaker(o.breakAfterFailures),
     });
     this.breaker.onBreak(() =>
-      logger.warn({ service }, `circuit opened: calls to ${service} fail fast for ${o.halfOpenAfterMs} ms`),
+      logger.warn({ downstream: service }, `circuit opened: calls to ${service} fail fast for ${o.halfOpenAfterMs} ms`),
     );
-    this.breaker.onReset(() => logger.info({ service }, `circuit closed: ${service} answers again`));
+    this.breaker.onReset(() => logger.info({ downstream: service }, `circuit closed: ${service} answers again`));
     // The bulkhead sits outside the breaker so a rejection for our own overload never
     // counts as the service failing; the retry sits outside both so a backoff does not
     // hold a slot and an open circuit ends the retries.
@@ -129,7 +129,7 @@ export class ServicePolicies {
       maxAttempts: o.maxRetries,
       backoff: new DelegateBackoff((ctx) => ((ctx.result as { error: RetryLater }).error).delayMs),
     });
-    this.retry.onRetry(({ delay, attempt }) => logger.debug({ service, attempt, delay }, 'retrying downstream call'));
+    this.retry.onRetry(({ delay, attempt }) => logger.debug({ downstream: service, attempt, delay }, 'retrying downstream call'));
   }
 
   /**
