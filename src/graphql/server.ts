@@ -10,6 +10,7 @@ import type { GraphQLContext } from './context.js';
 import { createFormatError, type FormatErrorOptions } from './errors.js';
 import { operationLimits } from './limits/index.js';
 import { errorLoggingPlugin } from './plugins/error-logging.js';
+import { type OperationMetricsOptions, operationMetricsPlugin } from './plugins/operation-metrics.js';
 
 export interface GraphQLServerOptions {
   schema: GraphQLSchema;
@@ -18,6 +19,8 @@ export interface GraphQLServerOptions {
   httpServer?: Server;
   /** The services whose DOWNSTREAM_UNAVAILABLE wording errors carry. Default: the registry's. */
   services?: FormatErrorOptions['services'];
+  /** Counts each operation and its errors (see `operationMetricsPlugin`). Default: not counted. */
+  operationMetrics?: OperationMetricsOptions;
 }
 
 /**
@@ -25,7 +28,7 @@ export interface GraphQLServerOptions {
  * here so nobody turns it off), no stack traces to clients, every error through
  * `formatError`, Sandbox and introspection only where the settings allow.
  */
-export function createGraphQLServer({ schema, config, httpServer, services }: GraphQLServerOptions): ApolloServer<GraphQLContext> {
+export function createGraphQLServer({ schema, config, httpServer, services, operationMetrics }: GraphQLServerOptions): ApolloServer<GraphQLContext> {
   const limits = operationLimits({ limits: config.operationLimits, introspection: config.graphql.introspection });
   return new ApolloServer<GraphQLContext>({
     schema,
@@ -53,6 +56,7 @@ export function createGraphQLServer({ schema, config, httpServer, services }: Gr
       ...(httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer })] : []),
       limits.plugin,
       errorLoggingPlugin(),
+      ...(operationMetrics ? [operationMetricsPlugin(operationMetrics)] : []),
       config.graphql.sandbox
         ? // includeCookies: Sandbox then sends the session cookie, so a developer signed
           // in through /auth/login can explore as that user.
