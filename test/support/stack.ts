@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { JWK } from 'oidc-provider';
 import { Writable } from 'node:stream';
 import { createClient, type RedisClientType } from 'redis';
@@ -39,6 +40,8 @@ export interface StackOptions {
   readonly idpSigningKeys?: JWK[];
   /** The rate limits' window in seconds (to see a limit reset quickly). Default: the app's (60). */
   readonly rateLimitWindowS?: number;
+  /** Where every instance's spans go (startBff's `traceExporter`). Default: tracing off. */
+  readonly traceExporter?: SpanExporter;
 }
 
 /** Every service's public demo secret (what the stand-ins accept unless a test rotates it). */
@@ -237,6 +240,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         now: clock.now,
         ...(redis ? { redis } : {}),
         ...(opts.rateLimitWindowS ? { rateLimitWindowS: opts.rateLimitWindowS } : {}),
+        ...(opts.traceExporter ? { traceExporter: opts.traceExporter } : {}),
       });
       cleanups.push(() => bff.close());
       const app = bff.app;
