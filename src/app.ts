@@ -26,10 +26,13 @@ import { createSchema } from './graphql/schema.js';
 import { EXPLORER_PATH, explorerRouter } from './graphql/explorer.js';
 import { createGraphQLServer } from './graphql/server.js';
 import { openTrustedDocumentStore, trustedDocumentsMiddleware } from './graphql/trusted-documents/index.js';
+import type { Tracer } from '@opentelemetry/api';
+import { accessLog, type RequestNotes } from './observability/access-log.js';
 import { healthRoutes, secretFreshnessChecks } from './observability/health.js';
 import { createMetrics, metricsEndpoint, metricsMiddleware } from './observability/metrics.js';
 import { publicMetricsAccess } from './observability/metrics-access.js';
 import { requestId } from './observability/request-id.js';
+import { traceContext } from './observability/trace-context.js';
 import type { SecretSource } from './secrets/index.js';
 import { BFF_PATHS, createWebApp } from './web/index.js';
 import { createDownstreamClients } from './services/clients.js';
@@ -90,6 +93,11 @@ export interface AppDeps {
   readonly now?: () => number;
   /** Window of the rate limits in seconds; tests shorten it to see a limit reset. Default `60`. */
   readonly rateLimitWindowS?: number;
+  /**
+   * The tracer of the BFF's own spans (one per downstream call, its context sent as
+   * `traceparent`). Default: none: no spans, no trace header, nothing per request.
+   */
+  readonly tracer?: Tracer;
 }
 
 export interface App {
@@ -140,6 +148,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const metrics = createMetrics();
   let shuttingDown = false;
   app.use(requestId());
+  app.use(accessLog(logger));
+  if (deps.tracer) app.use(traceContext());
   app.use(metricsMiddleware(metrics));
 
   // The dev IdP serves its own pages and cookies; it sits outside the BFF's policies.
@@ -225,6 +235,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     logger,
     vault: createTokenVault({ store: sessions, crypto }),
     lock: createLock({ state }),
+    events: metrics.auth,
   });
   // A native app's `Authorization: Bearer <handle>` names its session on the endpoints
   // apps call (contracts/mobile-sign-in.md); the session middleware then leaves it be.
@@ -248,7 +259,17 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   app.use(['/graphql', '/auth/user'], rateLimits.api);
   app.use(
     '/auth',
-    createAuthRouter({ config, oidc, crypto, sessions, state, logger, now, revokeTimeoutMs: config.oidc.revokeTimeoutMs }),
+    createAuthRouter({
+      config,
+      oidc,
+      crypto,
+      sessions,
+      state,
+      logger,
+      now,
+      revokeTimeoutMs: config.oidc.revokeTimeoutMs,
+      events: metrics.auth,
+    }),
   );
 
   const clients = createDownstreamClients({
@@ -259,11 +280,18 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     clientCredentials: (scope) => createClientCredentialsToken({ oidc, scope, logger }),
     logger,
     cache: config.responseCache.maxEntries === 0 ? false : { maxEntries: config.responseCache.maxEntries },
+    telemetry: (service) => ({ observer: metrics.downstream(service), tracer: deps.tracer }),
   });
   metrics.watchDownstream(() => clients as unknown as Record<string, ServiceClient>);
 
   const httpServer = createHttpServer(app, config.serverTimeouts);
-  const apollo = createGraphQLServer({ schema: deps.schema ?? createSchema(), config, httpServer, services });
+  const apollo = createGraphQLServer({
+    schema: deps.schema ?? createSchema(),
+    config,
+    httpServer,
+    services,
+    operationMetrics: { metrics: metrics.graphql, operationNames: () => trustedDocuments.current().operationNames },
+  });
   await apollo.start();
   app.use(
     '/graphql',
@@ -275,13 +303,15 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     trustedDocumentsMiddleware({ store: trustedDocuments, mode: config.trustedDocuments.mode, logger }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> => {
-        const requestId = res.locals.requestId as string;
+        const notes = res.locals as RequestNotes;
+        const requestId = notes.requestId!;
         const viewer = viewerFromRequest(req);
         const user = viewer ? createUserCredential(req, { crypto, config, logger, refresher, now }) : null;
         const call = {
           requestId,
           deadline: Date.now() + config.graphql.requestBudgetMs,
           callLimit: new DownstreamCallBudget(config.operationLimits.maxDownstreamCalls),
+          trace: notes.traceContext,
         };
         return {
           logger: logger.child({ requestId }),
@@ -290,6 +320,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
           call,
           loaders: createLoaders(clients as unknown as Record<string, ServiceClient>, { user, call }, services),
           services: clients,
+          access: notes,
         };
       },
     }),

@@ -1,10 +1,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { trace, type Tracer } from '@opentelemetry/api';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { GraphQLSchema } from 'graphql';
 import { type App, type AppDeps, type AppSecrets, createApp, createHttpServer } from './app.js';
 import { announceExplorers } from './graphql/explorer.js';
 import { type AnyServiceConfig, type Config, DEMO, type SecretRef } from './config/index.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { TRACER_NAME } from './observability/tracing.js';
 import { openSecrets } from './secrets/index.js';
 import { connectSharedRedis, keysFromSessionSecret, type SharedRedis } from './session/index.js';
 import { type AnyService, SERVICES } from './services/registry.js';
@@ -46,6 +49,13 @@ export interface BffOverrides {
    * balancer sees the instance leave before its connections close, in ms. Default `0`.
    */
   readonly shutdownDelayMs?: number;
+  /**
+   * Where the BFF's own spans go, whatever `OTEL_*` says: a tracer provider of this
+   * instance alone sends them here, redacted like every span, one by one (tests pass an
+   * `InMemorySpanExporter`). Default: with tracing on, the SDK that main.ts started
+   * (`startTracing`); off, no spans.
+   */
+  readonly traceExporter?: SpanExporter;
 }
 
 export interface RunningBff {
@@ -114,7 +124,7 @@ export async function openAppSecrets(
  * `src/demo/` nor oidc-provider), connects Redis, builds the app and listens.
  */
 export async function startBff(config: Config, overrides: BffOverrides = {}): Promise<RunningBff> {
-  const logger = overrides.logger ?? createLogger({ level: config.log.level });
+  const logger = overrides.logger ?? createLogger({ level: config.log.level, pretty: config.log.pretty });
   for (const warning of config.warnings) logger.warn(warning);
   const services = overrides.services ?? SERVICES;
   const opened = await openAppSecrets(config, services, logger, overrides.now);
@@ -187,6 +197,19 @@ export async function startBff(config: Config, overrides: BffOverrides = {}): Pr
       redis = client;
     }
 
+    let tracer: Tracer | undefined;
+    if (overrides.traceExporter) {
+      const { BasicTracerProvider, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+      const { RedactingSpanProcessor } = await import('./observability/span-redaction.js');
+      const provider = new BasicTracerProvider({
+        spanProcessors: [new RedactingSpanProcessor(new SimpleSpanProcessor(overrides.traceExporter))],
+      });
+      cleanups.push(() => provider.shutdown());
+      tracer = provider.getTracer(TRACER_NAME);
+    } else if (config.telemetry.tracing) {
+      tracer = trace.getTracer(TRACER_NAME);
+    }
+
     const app = await createApp(config, {
       logger,
       secrets,
@@ -198,6 +221,7 @@ export async function startBff(config: Config, overrides: BffOverrides = {}): Pr
       ...(overrides.schema ? { schema: overrides.schema } : {}),
       ...(overrides.now ? { now: overrides.now } : {}),
       ...(overrides.rateLimitWindowS ? { rateLimitWindowS: overrides.rateLimitWindowS } : {}),
+      ...(tracer ? { tracer } : {}),
     });
     cleanups.push(() => app.close());
     const host = config.server.host;

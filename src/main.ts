@@ -1,4 +1,3 @@
-import { startBff } from './bff.js';
 import { ConfigError, type Config, loadConfigFromProcess } from './config/index.js';
 import { SecretsError } from './secrets/index.js';
 
@@ -24,14 +23,25 @@ async function main(): Promise<void> {
   } catch (err) {
     exitWithProblems(err);
   }
+  // Tracing first: the instrumentations patch only modules loaded after them, so the
+  // app (express, graphql, redis, undici) is imported below, not at the top. Off, the
+  // SDK is never loaded.
+  const tracing = config.telemetry.tracing
+    ? await (await import('./observability/tracing.js')).startTracing(config.telemetry)
+    : undefined;
+  const { startBff } = await import('./bff.js');
   const bff = await startBff(config);
   const shutdown = () => {
     const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
     force.unref();
-    bff.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    bff
+      .close()
+      // The spans of the last requests are flushed before the process ends.
+      .then(() => tracing?.shutdown())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);

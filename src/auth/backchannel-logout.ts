@@ -1,6 +1,7 @@
 import express, { type RequestHandler } from 'express';
 import { createRemoteJWKSet } from 'jose';
 import type { Logger } from '../observability/logger.js';
+import { type AuthEvents, NO_AUTH_EVENTS } from './events.js';
 import type { SessionStore, SharedState } from '../session/index.js';
 import { createLogoutTokenVerifier, type LogoutClaims, LogoutTokenError } from './logout-token.js';
 import type { OidcClient } from './oidc-client.js';
@@ -20,6 +21,8 @@ export interface BackchannelLogoutOptions {
   readonly clockToleranceS?: number;
   /** Clock, epoch milliseconds. Default `Date.now`. */
   readonly now?: () => number;
+  /** Each logout ended or refused, for metrics. Default `NO_AUTH_EVENTS`. */
+  readonly events?: AuthEvents;
 }
 
 /** Largest request body accepted; a logout token is well under 2 KB. */
@@ -60,12 +63,15 @@ export function backchannelLogout(opts: BackchannelLogoutOptions): RequestHandle
     return (await verifier)(token);
   };
 
-  const refuse = (res: express.Response, status: 400 | 503) =>
-    res.status(status).json(
+  const events = opts.events ?? NO_AUTH_EVENTS;
+  const refuse = (res: express.Response, status: 400 | 503) => {
+    events.backchannelLogout('refused');
+    return res.status(status).json(
       status === 400
         ? { error: 'invalid_request', error_description: 'The logout token is not valid.' }
         : { error: 'temporarily_unavailable', error_description: 'The logout token cannot be checked right now.' },
     );
+  };
 
   const handler: RequestHandler = async (req, res) => {
     // Back-Channel Logout 1.0, 2.8: responses are not to be cached.
@@ -98,7 +104,8 @@ export function backchannelLogout(opts: BackchannelLogoutOptions): RequestHandle
       ...(claims.sid !== undefined ? { sid: claims.sid } : {}),
       ...(claims.sub !== undefined ? { sub: claims.sub } : {}),
     });
-    log.info({ by: claims.sid !== undefined ? 'sid' : 'sub', ended }, 'back-channel logout');
+    log.info({ requestId: res.locals.requestId, by: claims.sid !== undefined ? 'sid' : 'sub', ended }, 'back-channel logout');
+    events.backchannelLogout('ended');
     res.status(200).end();
   };
 

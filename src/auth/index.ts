@@ -1,5 +1,6 @@
 /** Sign-in, sessions' tokens and service tokens: the public pieces of `src/auth`. */
 export { AuthError, type AuthErrorCode } from './errors.js';
+export { type AuthEvents, NO_AUTH_EVENTS } from './events.js';
 export {
   createClientCredentialsToken,
   type ClientCredentialsTokenOptions,

@@ -20,6 +20,7 @@ import {
   type TokenCrypto,
 } from '../session/index.js';
 import { backchannelLogout } from './backchannel-logout.js';
+import { type AuthEvents, NO_AUTH_EVENTS } from './events.js';
 import { createHandoffCodes } from './mobile/handoff-codes.js';
 import { appSessionRecord, viaSessionHandle, writeSession } from './mobile/session-handle.js';
 import { appReturnUrl, createMobileRouter, mobileLoginRequest } from './mobile/routes.js';
@@ -51,6 +52,8 @@ export interface AuthRouterDeps {
   readonly loginTimeoutS?: number;
   /** How long logout waits for the IdP to revoke the refresh token, in ms. Default `OIDC_DEFAULTS.revokeTimeoutMs` (2000, `OIDC_REVOKE_TIMEOUT_MS`). */
   readonly revokeTimeoutMs?: number;
+  /** Sign-ins, sign-outs and back-channel logouts, for metrics. Default `NO_AUTH_EVENTS`. */
+  readonly events?: AuthEvents;
 }
 
 /** Sign-ins kept in flight per session (several tabs); older ones are dropped. */
@@ -68,6 +71,7 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
   const { config, oidc, crypto } = deps;
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: 'auth-routes' });
+  const events = deps.events ?? NO_AUTH_EVENTS;
   const scope = config.oidc.scopes.join(' ');
   const prompt = deps.loginPrompt;
   const loginTimeoutMs = (deps.loginTimeoutS ?? 600) * 1000;
@@ -85,7 +89,7 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
     try {
       login = await oidc.startLogin({ redirectUri: redirectUri(req), scope, ...(prompt ? { prompt } : {}) });
     } catch (err) {
-      log.warn({ kind: err instanceof OidcError ? err.kind : 'unknown' }, 'cannot start sign-in');
+      log.warn({ requestId: res.locals.requestId, kind: err instanceof OidcError ? err.kind : 'unknown' }, 'cannot start sign-in');
       return sendAuthPage(res, ...PAGES.signInUnavailable);
     }
     const t = now();
@@ -117,7 +121,7 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
       noStore(res);
       const mobile = mobileLoginRequest(req.query, config.mobile);
       if (!mobile) {
-        log.info('app sign-in request refused');
+        log.info({ requestId: res.locals.requestId }, 'app sign-in request refused');
         return sendAuthPage(res, ...PAGES.badAppSignIn);
       }
       await beginLogin(req, res, '/', mobile);
@@ -130,7 +134,7 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
     const pendings = req.session.pendingLogins ?? [];
     const pending = state === undefined ? undefined : pendings.find((p) => p.state === state);
     if (!pending) {
-      log.info('sign-in callback with an unknown, used or missing state');
+      log.info({ requestId: res.locals.requestId }, 'sign-in callback with an unknown, used or missing state');
       return sendAuthPage(res, ...PAGES.signInFailed);
     }
 
@@ -146,7 +150,7 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
       if (!req.session.auth && !req.session.pendingLogins) await endSession(req, res, config);
     };
     const fail = async (page: readonly [number, string, string], why: Record<string, unknown>) => {
-      log.info(why, 'sign-in failed');
+      log.info({ requestId: res.locals.requestId, ...why }, 'sign-in failed');
       await dropSignInSession();
       sendAuthPage(res, ...page);
     };
@@ -208,7 +212,10 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
         const waitingId = `h.${randomBytes(32).toString('base64url')}`;
         await writeSession(deps.sessions, waitingId, appSessionRecord(auth, 'mobile-handoff', config.mobile.handoffTtlS * 1000, t));
         const code = await codes.issue({ app: pending.mobile.app, codeChallenge: pending.mobile.codeChallenge, sessionId: waitingId });
-        log.info({ app: pending.mobile.app, hasRefreshToken: tokens.refreshToken !== undefined }, 'signed in for an app');
+        log.info(
+          { requestId: res.locals.requestId, app: pending.mobile.app, hasRefreshToken: tokens.refreshToken !== undefined },
+          'signed in for an app',
+        );
         return redirect(res, appReturnUrl(config.mobile, pending.mobile, code));
       }
       return fail(PAGES.badAppSignIn, { reason: 'app no longer listed' });
@@ -218,7 +225,8 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
     await regenerateSession(req);
     req.session.auth = auth;
     await saveSession(req);
-    log.info({ hasRefreshToken: tokens.refreshToken !== undefined }, 'signed in');
+    log.info({ requestId: res.locals.requestId, hasRefreshToken: tokens.refreshToken !== undefined }, 'signed in');
+    events.signedIn('web');
     redirect(res, pending.returnTo);
   });
 
@@ -257,6 +265,7 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
       state: deps.state,
       logger: deps.logger,
       now,
+      events,
     }),
   );
 
@@ -271,7 +280,7 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
   };
 
   if (mobileApps) {
-    router.use('/mobile', createMobileRouter({ config, codes, sessions: deps.sessions, crypto, logger: deps.logger, now, revokeRefreshToken }));
+    router.use('/mobile', createMobileRouter({ config, codes, sessions: deps.sessions, crypto, logger: deps.logger, now, revokeRefreshToken, events }));
   }
 
   router.get('/logout', async (req, res) => {
@@ -284,7 +293,8 @@ export function createAuthRouter(deps: AuthRouterDeps): express.Router {
     }
     const tokens = crypto.decrypt(auth.tokens, auth.sub);
     await endSession(req, res, config);
-    log.info('signed out');
+    log.info({ requestId: res.locals.requestId }, 'signed out');
+    events.signedOut('web');
     await revokeRefreshToken(tokens);
 
     let target = '/';

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../observability/logger.js';
+import { type AuthEvents, NO_AUTH_EVENTS } from './events.js';
 import { type Lock, LockTimeoutError, type SessionTokens, type TokenGeneration, type TokenVault } from '../session/index.js';
 import { OidcError, type OidcClient } from './oidc-client.js';
 
@@ -56,6 +57,8 @@ export interface TokenRefresherOptions {
   readonly memory?: number;
   /** How long a refresh result is remembered, in milliseconds. Default `600_000`. */
   readonly memoryTtlMs?: number;
+  /** Each refresh at the IdP and each failed refresh, for metrics. Default `NO_AUTH_EVENTS`. */
+  readonly events?: AuthEvents;
 }
 
 export function createTokenRefresher(opts: TokenRefresherOptions): TokenRefresher {
@@ -65,6 +68,7 @@ export function createTokenRefresher(opts: TokenRefresherOptions): TokenRefreshe
     ttl: opts.memoryTtlMs ?? 600_000,
   });
   const log = opts.logger.child({ component: 'token-refresher' });
+  const events = opts.events ?? NO_AUTH_EVENTS;
 
   const newer = (sessionId: string, generation: number) => {
     const known = latest.get(sessionId);
@@ -102,6 +106,7 @@ export function createTokenRefresher(opts: TokenRefresherOptions): TokenRefreshe
     const next = remember(subject.sessionId, { generation: base.generation + 1, tokens });
     const saved = await opts.vault.write(subject.sessionId, subject.sub, next);
     if (!saved) throw new SessionEndedError('The session ended during the refresh.');
+    events.refreshed('refreshed');
     log.debug({ generation: saved.generation, rotated: res.refreshToken !== undefined }, 'tokens refreshed');
     return remember(subject.sessionId, saved);
   };
@@ -110,6 +115,7 @@ export function createTokenRefresher(opts: TokenRefresherOptions): TokenRefreshe
     try {
       return await opts.lock.run(`refresh:${subject.sessionId}`, () => underLock(subject));
     } catch (err) {
+      events.refreshed('failed');
       if (err instanceof LockTimeoutError) {
         throw new OidcError('unavailable', 'Another refresh of this session did not finish in time.', undefined, { cause: err });
       }

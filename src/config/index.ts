@@ -12,12 +12,13 @@ import { type MetricsConfig, readMetrics, readServerTimeouts, type ServerTimeout
 import { readMobile } from './mobile-apps.js';
 import { type RateLimitConfig, readRateLimits } from './rate-limits.js';
 import { type RedisConfig, readRedis } from './redis.js';
+import { readTelemetry, type TelemetryConfig } from './telemetry.js';
 import { readSecretManager, readSecretRef, type SecretRef, secretSettingForms } from './secrets.js';
 
 export { DEMO } from './demo-defaults.js';
 export type { Env } from './env-helpers.js';
 export type { AwsClientConfig, SecretManagerConfig, SecretRef } from './secrets.js';
-export type { MetricsConfig, RateLimitConfig, RedisConfig, ServerTimeoutsConfig };
+export type { MetricsConfig, RateLimitConfig, RedisConfig, ServerTimeoutsConfig, TelemetryConfig };
 export type { MobileApp, MobileConfig } from './mobile-apps.js';
 export type {
   AnyServiceConfig,
@@ -161,6 +162,8 @@ export interface LoadConfigOptions {
    * registry); a test adds a throw-away service here.
    */
   readonly services?: readonly ServiceSettings[];
+  /** Whether stdout is a terminal (pretty log lines outside production). Default `false`. */
+  readonly terminal?: boolean;
 }
 
 /**
@@ -168,7 +171,7 @@ export interface LoadConfigOptions {
  * together, so an operator fixes a deployment in one pass rather than one error per
  * restart. In production no demo default is allowed.
  */
-export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfigOptions = {}) {
+export function loadConfig(env: Env, { services = SERVICE_SETTINGS, terminal = false }: LoadConfigOptions = {}) {
   const problems: string[] = [];
   const parsed = baseSchema.safeParse(env);
   const parsedServices = downstreamSchema(services).safeParse(env);
@@ -201,6 +204,7 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
     problems,
     { production },
   );
+  const telemetry = readTelemetry(env, problems);
   if (!parsed.success || !parsedServices.success) throw new ConfigError(problems);
   const s = parsed.data;
   const raw = parsedServices.data;
@@ -300,7 +304,11 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
       /** Express `trust proxy` (hops), so `req.secure` and client IPs are right behind a load balancer. */
       trustProxyHops: s.TRUST_PROXY_HOPS ?? 0,
     },
-    log: { level: s.LOG_LEVEL ?? 'info' },
+    log: {
+      level: s.LOG_LEVEL ?? 'info',
+      /** Human-readable lines (pino-pretty) when stdout is a terminal, never in production. */
+      pretty: !production && terminal,
+    },
     oidc: {
       /** Undefined outside production means "use the embedded development IdP". */
       issuer: s.OIDC_ISSUER,
@@ -391,6 +399,8 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
     metrics,
     /** How secrets kept in a secrets manager (`X_AWS_SECRET_ID`) are read and kept fresh (see secrets.ts). */
     secretManager,
+    /** OpenTelemetry tracing from the standard `OTEL_*` variables (see telemetry.ts). */
+    telemetry,
     /**
      * Bounds every GraphQL operation is checked against before any resolver runs (see
      * `src/graphql/limits`), and the downstream calls one request may make.
@@ -426,5 +436,5 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS }: LoadConfig
 
 /** The process's own environment: the one place that reads `process.env`. */
 export function loadConfigFromProcess(): Config {
-  return loadConfig(process.env);
+  return loadConfig(process.env, { terminal: process.stdout.isTTY === true });
 }

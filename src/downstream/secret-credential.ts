@@ -127,7 +127,7 @@ class SecretCredential implements Credential {
       if (!this.fallback) {
         this.fallback = true;
         this.opts.logger.warn(
-          { service: this.opts.service },
+          { downstream: this.opts.service },
           `the ${this.opts.service} service refused the new secret: calls use the previous one until the service takes the new one`,
         );
       }

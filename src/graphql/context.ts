@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Credential } from '../downstream/credential.js';
 import type { CallOptions } from '../downstream/index.js';
+import type { RequestNotes } from '../observability/access-log.js';
 import type { DownstreamClients, Loaders } from '../services/registry.js';
 import { unauthenticated } from './errors.js';
 import type { ViewerModel } from './models.js';
@@ -24,6 +25,8 @@ export interface GraphQLContext {
   readonly call: CallOptions;
   readonly loaders: Loaders;
   readonly services: DownstreamClients;
+  /** The request's notes for its access line (the operation's name), in `res.locals`. */
+  readonly access: RequestNotes;
 }
 
 /** The user's credential, or an UNAUTHENTICATED error for operations that need one. */

@@ -12,6 +12,7 @@ import { EXPLORER_PATH } from './explorer.js';
 import { sandboxLandingPage } from './landing-page.js';
 import { operationLimits } from './limits/index.js';
 import { errorLoggingPlugin } from './plugins/error-logging.js';
+import { type OperationMetricsOptions, operationMetricsPlugin } from './plugins/operation-metrics.js';
 
 export interface GraphQLServerOptions {
   schema: GraphQLSchema;
@@ -20,6 +21,8 @@ export interface GraphQLServerOptions {
   httpServer?: Server;
   /** The services whose DOWNSTREAM_UNAVAILABLE wording errors carry. Default: the registry's. */
   services?: FormatErrorOptions['services'];
+  /** Counts each operation and its errors (see `operationMetricsPlugin`). Default: not counted. */
+  operationMetrics?: OperationMetricsOptions;
 }
 
 /**
@@ -27,7 +30,7 @@ export interface GraphQLServerOptions {
  * here so nobody turns it off), no stack traces to clients, every error through
  * `formatError`, Sandbox and introspection only where the settings allow.
  */
-export function createGraphQLServer({ schema, config, httpServer, services }: GraphQLServerOptions): ApolloServer<GraphQLContext> {
+export function createGraphQLServer({ schema, config, httpServer, services, operationMetrics }: GraphQLServerOptions): ApolloServer<GraphQLContext> {
   const limits = operationLimits({ limits: config.operationLimits, introspection: config.graphql.introspection });
   return new ApolloServer<GraphQLContext>({
     // graphql-jit runs only through Apollo's gateway interface (see jit-executor.ts).
@@ -56,6 +59,7 @@ export function createGraphQLServer({ schema, config, httpServer, services }: Gr
       ...(httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer })] : []),
       limits.plugin,
       errorLoggingPlugin(),
+      ...(operationMetrics ? [operationMetricsPlugin(operationMetrics)] : []),
       // Sandbox sends the session cookie and links to the self-hosted explorer (landing-page.ts).
       config.graphql.sandbox ? sandboxLandingPage({ explorerPath: EXPLORER_PATH }) : ApolloServerPluginLandingPageDisabled(),
       // "Did you mean …?" would reveal the schema that disabled introspection hides.

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import type { LogLevel } from '../config/index.js';
 
 export type { Logger } from 'pino';
@@ -41,19 +42,26 @@ export const REDACT_PATHS = [
 
 export interface LoggerOptions {
   level: LogLevel;
-  /** Where lines go; tests pass a stream that records them to assert nothing leaks. */
+  /** Where lines go; tests pass a stream that records them to assert nothing leaks. Default: stdout. */
   destination?: pino.DestinationStream;
+  /**
+   * Human-readable lines (pino-pretty, in this thread) instead of JSON on stdout, for a
+   * developer's terminal (`config.log.pretty`: a TTY outside production). Ignored with a
+   * `destination`. Redaction applies before formatting, so nothing more shows. Default `false`.
+   */
+  pretty?: boolean;
 }
 
 export function createLogger(opts: LoggerOptions): Logger {
   return pino(
     {
       level: opts.level,
+      // `service` is this process everywhere; a downstream service is `downstream`.
       base: { service: 'shop-bff' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       // Error objects can carry a downstream's response in `cause`; only the safe parts.
       serializers: { err: pino.stdSerializers.err },
     },
-    opts.destination,
+    opts.destination ?? (opts.pretty ? pretty({ colorize: true, sync: true }) : undefined),
   );
 }

@@ -1,5 +1,6 @@
 import type { AnyServiceConfig } from '../config/index.js';
 import type { Credential } from '../downstream/credential.js';
+import type { ServiceTelemetry } from '../downstream/http/call-telemetry.js';
 import type { HttpTuning } from '../downstream/http/client-options.js';
 import type { ResponseCacheOptions } from '../downstream/http/response-cache.js';
 import type { Logger } from '../observability/logger.js';
@@ -29,6 +30,8 @@ export interface DownstreamClientsOptions {
    * (`sharedAnswers`); `false` turns it off. Default `{}` (each client's defaults).
    */
   readonly cache?: ResponseCacheOptions | false | undefined;
+  /** Each service's metrics and tracer, asked once per service at construction. Default: none. */
+  readonly telemetry?: ((service: string) => ServiceTelemetry) | undefined;
 }
 
 /** One client per service of the list, created once per process. */
@@ -41,7 +44,11 @@ export function createDownstreamClients(opts: DownstreamClientsOptions): Downstr
     if (!config || baseUrl === undefined) throw new Error(`no configuration or URL for the ${service.name} service`);
     // The service's settings (retries, breaker, concurrency cap), under any tuning the
     // caller passes for all of them (tests, benchmarks).
-    const given: HttpTuning = { attemptTimeoutMs: config.attemptTimeoutMs, ...opts.http };
+    const given: HttpTuning = {
+      attemptTimeoutMs: config.attemptTimeoutMs,
+      ...(opts.telemetry ? { telemetry: opts.telemetry(service.name) } : {}),
+      ...opts.http,
+    };
     const http = given.resilience === false ? given : { ...given, resilience: { ...config.resilience, ...given.resilience } };
     const c = service.credential;
     clients[service.name] = service.createClient({

@@ -109,6 +109,10 @@ export interface ServiceClient {
   readonly circuit: 'closed' | 'open' | 'half-open' | 'isolated';
   /** Answers held by the shared response cache (`downstream_cached_answers`), for services that have one. */
   readonly cachedAnswers?: number;
+  /** Calls waiting for the concurrency cap (`downstream_queued_calls`). */
+  readonly queued?: number;
+  /** Calls in flight under the concurrency cap (`downstream_active_calls`). */
+  readonly active?: number;
   close(): Promise<void>;
 }
 

@@ -147,7 +147,7 @@ describe('answers', () => {
     faults.server.on('GET', '/list', reply.error(404, 'NOT_FOUND', BODY_MARKER));
     const err = await failure((await client()).request({ method: 'GET', path: '/list?ids=a', collection: true }));
     expect([err.failure, err.details.status, err.details.retryable]).toEqual(['unavailable', 404, false]);
-    expect(logs.lines).toContainEqual(expect.objectContaining({ level: 40, service: 'catalog', path: '/list' }));
+    expect(logs.lines).toContainEqual(expect.objectContaining({ level: 40, downstream: 'catalog', path: '/list' }));
     expectClean(err);
   });
 
@@ -214,7 +214,7 @@ describe('401 and 403', () => {
     expect([err.failure, err.details.status, err.details.retryable]).toEqual(['unavailable', 401, false]);
     expectClean(err);
     const warning = logs.lines.find((l) => l.level === 40);
-    expect(warning).toMatchObject({ service: 'catalog', status: 401, path: '/p' });
+    expect(warning).toMatchObject({ downstream: 'catalog', status: 401, path: '/p' });
     expect(logs.text()).not.toContain(SECRET);
   });
 

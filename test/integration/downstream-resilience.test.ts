@@ -207,7 +207,7 @@ describe('circuit breaker', () => {
     const fast = await failure(get(http));
     expect(faults.server.requests).toHaveLength(3);
     expect([fast.failure, fast.details.retryable, fast.details.status]).toEqual(['unavailable', true, undefined]);
-    expect(logs.lines.some((l) => l.level === 40 && l.service === 'reviews' && String(l.msg).includes('circuit opened'))).toBe(true);
+    expect(logs.lines.some((l) => l.level === 40 && l.downstream === 'reviews' && String(l.msg).includes('circuit opened'))).toBe(true);
 
     faults.server.on('GET', '/r', reply.json({ ok: true }));
     await sleep(HALF_OPEN_AFTER_MS + 50);

@@ -76,7 +76,7 @@ describe('each failure, as a client sees it', () => {
     await f.stack.graphql(`{ product(id: "p1") { id } }`);
     const lines = f.stack.logLines.slice(before).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toContainEqual(
-      expect.objectContaining({ level: 40, service: 'catalog', status: 403, msg: 'the catalog service refused the credential' }),
+      expect.objectContaining({ level: 40, downstream: 'catalog', status: 403, msg: 'the catalog service refused the credential' }),
     );
     const key = f.faults.catalog.requests[0]!.headers['x-api-key'] as string;
     expect(key.length).toBeGreaterThan(8);

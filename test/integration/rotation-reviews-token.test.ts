@@ -91,6 +91,6 @@ describe('the client-credentials token for reviews', () => {
     expect(result.body.errors![0]!.extensions).toEqual({ code: 'DOWNSTREAM_UNAVAILABLE', service: 'reviews', retryable: false });
     expect(f.faults.reviews.answered(401)).toHaveLength(2);
     expect(grants).toBe(3);
-    expect(f.stack.logLines.some((l) => l.includes('"service":"reviews"') && l.includes('refused the credential'))).toBe(true);
+    expect(f.stack.logLines.some((l) => l.includes('"downstream":"reviews"') && l.includes('refused the credential'))).toBe(true);
   });
 });

@@ -189,7 +189,7 @@ export function describeRotation(s: RotationScenario): void {
       expect(received().slice(-10).map(s.keyOf)).toEqual(Array(10).fill(key3));
       const warnings = stack.logLines.filter((l) => l.includes('refused the new secret'));
       expect(warnings).toHaveLength(1);
-      expect(JSON.parse(warnings[0]!)).toMatchObject({ level: 40, service: s.service });
+      expect(JSON.parse(warnings[0]!)).toMatchObject({ level: 40, downstream: s.service });
     });
 
     it('never wrote a key to a log line or a response', () => {

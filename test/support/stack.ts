@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { JWK } from 'oidc-provider';
 import { Writable } from 'node:stream';
 import type { CookieJar } from 'tough-cookie';
@@ -47,6 +48,8 @@ export interface StackOptions {
   readonly idpSigningKeys?: JWK[];
   /** The rate limits' window in seconds (to see a limit reset quickly). Default: the app's (60). */
   readonly rateLimitWindowS?: number;
+  /** Where every instance's spans go (startBff's `traceExporter`). Default: tracing off. */
+  readonly traceExporter?: SpanExporter;
 }
 
 /** Every service's public demo secret (what the stand-ins accept unless a test rotates it). */
@@ -258,6 +261,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         logger,
         now: clock.now,
         ...(opts.rateLimitWindowS ? { rateLimitWindowS: opts.rateLimitWindowS } : {}),
+        ...(opts.traceExporter ? { traceExporter: opts.traceExporter } : {}),
       });
       running[i] = bff;
       instances[i] = { url: origins[i]!, app: bff.app, config };

@@ -3,6 +3,7 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import type { Config, MobileConfig } from '../../config/index.js';
 import { sendError } from '../../lib/error-response.js';
 import type { Logger } from '../../observability/logger.js';
+import { type AuthEvents, NO_AUTH_EVENTS } from '../events.js';
 import { secretEquals } from '../../secrets/index.js';
 import type { MobileLogin, SessionStore, SessionTokens, TokenCrypto } from '../../session/index.js';
 import type { HandoffCodes } from './handoff-codes.js';
@@ -45,6 +46,8 @@ export interface MobileRouterDeps {
   readonly now: () => number;
   /** Revokes the refresh token of an ended session, bounded in time (shared with `/auth/logout`). */
   readonly revokeRefreshToken: (tokens: SessionTokens | null) => Promise<void>;
+  /** Sign-ins and sign-outs, for metrics. Default `NO_AUTH_EVENTS`. */
+  readonly events?: AuthEvents;
 }
 
 /** Largest token request: three short strings. */
@@ -58,8 +61,9 @@ export function createMobileRouter(deps: MobileRouterDeps): express.Router {
   const { config, codes, sessions, now } = deps;
   const log = deps.logger.child({ component: 'mobile-sign-in' });
   const router = express.Router();
+  const events = deps.events ?? NO_AUTH_EVENTS;
   const invalidGrant = (res: Response, reason: string) => {
-    log.info({ reason }, 'mobile code refused');
+    log.info({ requestId: res.locals.requestId, reason }, 'mobile code refused');
     sendError(res, 400, 'invalid_grant', 'The code is invalid, expired, used, or was issued to another app.');
   };
   // Malformed JSON is one more bad token request, answered like the others.
@@ -96,7 +100,8 @@ export function createMobileRouter(deps: MobileRouterDeps): express.Router {
       await sessions.end(sessionId);
       return invalidGrant(res, 'signed out during the redemption');
     }
-    log.info({ app: handoff.app }, 'mobile session issued');
+    log.info({ requestId: res.locals.requestId, app: handoff.app }, 'mobile session issued');
+    events.signedIn('app');
     res.json({ sessionToken: handle, expiresAt: new Date(Math.min(t + idleMs, auth.expiresAt)).toISOString() });
   });
 
@@ -105,7 +110,8 @@ export function createMobileRouter(deps: MobileRouterDeps): express.Router {
     if (!viaSessionHandle(req) || !auth) return sendError(res, 401, 'UNAUTHENTICATED', 'Not signed in.');
     const tokens = deps.crypto.decrypt(auth.tokens, auth.sub);
     await new Promise<void>((resolve, reject) => req.session.destroy((err?: unknown) => (err ? reject(err) : resolve())));
-    log.info('mobile session ended');
+    log.info({ requestId: res.locals.requestId }, 'mobile session ended');
+    events.signedOut('app');
     await deps.revokeRefreshToken(tokens);
     res.status(204).end();
   });

@@ -20,5 +20,5 @@ export function logMissingEndpoint(logger: Logger, service: ServiceName, status:
 }
 
 function warn(logger: Logger, service: ServiceName, status: number, call: HttpCall, message: string): void {
-  logger.warn({ service, status, method: call.method, path: withoutQuery(call.path) }, message);
+  logger.warn({ downstream: service, status, method: call.method, path: withoutQuery(call.path) }, message);
 }

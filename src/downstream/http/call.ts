@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { Credential } from '../credential.js';
 import type { DownstreamCallBudget } from '../errors.js';
 import type { CallBudget } from './resilience.js';
@@ -16,6 +17,11 @@ export interface CallOptions extends CallBudget {
    * before it reaches the bulkhead or the breaker. Default: no bound (tests, tools).
    */
   readonly callLimit?: DownstreamCallBudget | undefined;
+  /**
+   * The GraphQL request's trace context (from the `traceparent` it came with), the parent
+   * of the call's span when no span is active (no auto-instrumentation). Default: none.
+   */
+  readonly trace?: Context | undefined;
 }
 
 /** One call to the service. */
@@ -26,6 +32,12 @@ export interface HttpCall extends CallOptions {
    * already encoded (`path`, `listValue`, `encodeValue` in `paths.ts`).
    */
   readonly path: string;
+  /**
+   * The path as a template for metrics and traces, when a segment carries a value
+   * (`/v1/payment_intents/{id}`). Default: the path with its query values dropped
+   * (`/products?ids=`), see `routeTemplate`.
+   */
+  readonly route?: string | undefined;
   /** The call's credential; defaults to the service's own. Orders passes the user's token here. */
   readonly credential?: Credential | undefined;
   /** A JSON request body. */

@@ -47,8 +47,15 @@ export class ServicePool {
     });
   }
 
-  /** Sends `call` once with the given credential and conditional headers, within `limitMs`. */
-  send(call: HttpCall, auth: HeaderSet | undefined, conditional: HeaderSet | undefined, signal: Abort, limitMs: number): Promise<Dispatcher.ResponseData> {
+  /** Sends `call` once with the given credential, conditional and trace headers, within `limitMs`. */
+  send(
+    call: HttpCall,
+    auth: HeaderSet | undefined,
+    conditional: HeaderSet | undefined,
+    signal: Abort,
+    limitMs: number,
+    trace?: HeaderSet,
+  ): Promise<Dispatcher.ResponseData> {
     // A fresh object per call: the credential's own object may be shared and must not change.
     const headers: Record<string, string> =
       auth === undefined ? { accept: 'application/json' } : { ...auth, accept: 'application/json' };
@@ -63,6 +70,9 @@ export class ServicePool {
     }
     if (call.idempotencyKey !== undefined) headers['idempotency-key'] = call.idempotencyKey;
     if (call.requestId !== undefined) headers['x-request-id'] = call.requestId;
+    // Our own `traceparent`, set here so it goes out whether or not undici is instrumented
+    // (the undici instrumentation skips requests that carry one: see observability/tracing.ts).
+    if (trace !== undefined) Object.assign(headers, trace);
     return this.#pool.request({
       path: this.#basePath + call.path,
       method: call.method,

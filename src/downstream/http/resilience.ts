@@ -11,6 +11,7 @@ import {
   handleWhen,
   retry,
   wrap,
+  type BulkheadPolicy,
   type CircuitBreakerPolicy,
   type IBackoff,
   type IPolicy,
@@ -101,6 +102,7 @@ export class ServicePolicies {
   readonly options: Readonly<Required<ResilienceOptions>>;
   /** Exposed for health and metrics (`breaker.state`). */
   readonly breaker: CircuitBreakerPolicy;
+  private readonly bulkhead: BulkheadPolicy;
   private readonly guard: IPolicy;
   private readonly retry: RetryPolicy;
   private readonly backoff: ExponentialBackoff<unknown>;
@@ -117,19 +119,30 @@ export class ServicePolicies {
       breaker: new ConsecutiveBreaker(o.breakAfterFailures),
     });
     this.breaker.onBreak(() =>
-      logger.warn({ service }, `circuit opened: calls to ${service} fail fast for ${o.halfOpenAfterMs} ms`),
+      logger.warn({ downstream: service }, `circuit opened: calls to ${service} fail fast for ${o.halfOpenAfterMs} ms`),
     );
-    this.breaker.onReset(() => logger.info({ service }, `circuit closed: ${service} answers again`));
+    this.breaker.onReset(() => logger.info({ downstream: service }, `circuit closed: ${service} answers again`));
     // The bulkhead sits outside the breaker so a rejection for our own overload never
     // counts as the service failing; the retry sits outside both so a backoff does not
     // hold a slot and an open circuit ends the retries.
-    this.guard = wrap(bulkhead(o.maxConcurrent, o.maxQueued), this.breaker);
+    this.bulkhead = bulkhead(o.maxConcurrent, o.maxQueued);
+    this.guard = wrap(this.bulkhead, this.breaker);
     this.backoff = new ExponentialBackoff({ initialDelay: o.initialBackoffMs, maxDelay: o.maxBackoffMs });
     this.retry = retry(handleType(RetryLater), {
       maxAttempts: o.maxRetries,
       backoff: new DelegateBackoff((ctx) => ((ctx.result as { error: RetryLater }).error).delayMs),
     });
-    this.retry.onRetry(({ delay, attempt }) => logger.debug({ service, attempt, delay }, 'retrying downstream call'));
+    this.retry.onRetry(({ delay, attempt }) => logger.debug({ downstream: service, attempt, delay }, 'retrying downstream call'));
+  }
+
+  /** Calls waiting for a slot of the concurrency cap (the `downstream_queued_calls` gauge). */
+  get queued(): number {
+    return this.options.maxQueued - this.bulkhead.queueSlots;
+  }
+
+  /** Calls holding a slot (the `downstream_active_calls` gauge). */
+  get active(): number {
+    return this.options.maxConcurrent - this.bulkhead.executionSlots;
   }
 
   /**

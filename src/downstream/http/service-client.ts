@@ -14,6 +14,16 @@ export abstract class HttpServiceClient {
     return this.http.circuit;
   }
 
+  /** Calls waiting for the concurrency cap (the `downstream_queued_calls` gauge). */
+  get queued(): number {
+    return this.http.queued;
+  }
+
+  /** Calls in flight under the concurrency cap (the `downstream_active_calls` gauge). */
+  get active(): number {
+    return this.http.active;
+  }
+
   /** Closes the pool after the calls in flight. */
   close(): Promise<void> {
     return this.http.close();

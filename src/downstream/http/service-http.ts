@@ -7,6 +7,7 @@ import { AttemptTimer } from './attempt-timer.js';
 import { parseBaseUrl } from './base-url.js';
 import { CachedReads } from './cached-reads.js';
 import type { HttpCall } from './call.js';
+import { type CallObserver, CallRun, CallSpan, type ServiceTelemetry } from './call-telemetry.js';
 import { CallDeadlines } from './call-deadlines.js';
 import { CredentialFailure, sendWithCredential } from './credential-renewal.js';
 import { noTimeLeft, transportError } from './outcomes.js';
@@ -57,6 +58,11 @@ export interface ServiceHttpOptions {
    * touch it. Default `false`.
    */
   readonly cache?: ResponseCacheOptions | false | undefined;
+  /**
+   * Metrics of every call (outcome, duration, retries, cache hits) and, with a tracer,
+   * one span per call whose context is sent as `traceparent`. Default: none.
+   */
+  readonly telemetry?: ServiceTelemetry | undefined;
 }
 
 const DEFAULT_CONNECTIONS = 32;
@@ -86,6 +92,9 @@ export class ServiceHttp {
   private readonly reader: AnswerReader;
   private readonly cache: CachedReads | undefined;
   private readonly now: () => number;
+  private readonly origin: URL;
+  private readonly observer: CallObserver | undefined;
+  private readonly tracer: ServiceTelemetry['tracer'];
 
   constructor(opts: ServiceHttpOptions) {
     const { origin, basePath } = parseBaseUrl(opts.service, opts.baseUrl);
@@ -97,6 +106,9 @@ export class ServiceHttp {
     this.attemptTimeoutMs = attemptTimeoutMs;
     this.credential = opts.credential;
     this.now = opts.now ?? Date.now;
+    this.origin = new URL(origin);
+    this.observer = opts.telemetry?.observer;
+    this.tracer = opts.telemetry?.tracer;
     this.pool = new ServicePool({
       origin,
       basePath,
@@ -119,7 +131,11 @@ export class ServiceHttp {
     const cache = this.cache !== undefined && CachedReads.applies(call) ? this.cache : undefined;
     if (cache !== undefined) {
       const hit = cache.fresh(call);
-      if (hit !== undefined) return Promise.resolve(hit as T);
+      if (hit !== undefined) {
+        this.observer?.cacheHit();
+        return Promise.resolve(hit as T);
+      }
+      this.observer?.cacheMiss();
     }
     try {
       call.callLimit?.take(this.service);
@@ -127,9 +143,41 @@ export class ServiceHttp {
       return Promise.reject(err);
     }
     const deadlines = new CallDeadlines(this.now, this.timeoutMs, call.deadline, call.signal);
-    if (this.policies === undefined) return this.attempt<T>(call, cache, deadlines);
-    const idempotent = call.method === 'GET' || call.idempotencyKey !== undefined;
-    return this.policies.run(() => this.attempt<T>(call, cache, deadlines), idempotent, deadlines);
+    const run = new CallRun();
+    const span = this.tracer === undefined ? undefined : new CallSpan(this.tracer, this.service, this.origin, call);
+    const attempt = () => this.attempt<T>(call, cache, deadlines, run, span);
+    const started = performance.now();
+    const done =
+      this.policies === undefined
+        ? attempt()
+        : this.policies.run(attempt, call.method === 'GET' || call.idempotencyKey !== undefined, deadlines);
+    if (this.observer === undefined && span === undefined) return done;
+    return done.then(
+      (value) => {
+        this.finished(run, span, started, undefined);
+        return value;
+      },
+      (err: unknown) => {
+        this.finished(run, span, started, err);
+        throw err;
+      },
+    );
+  }
+
+  /** The call's metric and the end of its span. */
+  private finished(run: CallRun, span: CallSpan | undefined, started: number, err: unknown): void {
+    this.observer?.finished(run.outcome(err !== undefined), (performance.now() - started) / 1000, run.retries);
+    span?.end(run, err);
+  }
+
+  /** Calls waiting for a slot of the concurrency cap (0 without resilience), for metrics. */
+  get queued(): number {
+    return this.policies?.queued ?? 0;
+  }
+
+  /** Calls holding a slot of the concurrency cap (0 without resilience), for metrics. */
+  get active(): number {
+    return this.policies?.active ?? 0;
   }
 
   /** Answers held by the shared cache (0 without one), for metrics and tests. */
@@ -157,17 +205,26 @@ export class ServiceHttp {
   }
 
   /** One attempt: send (renewing the credential on a 401), read the answer, map any failure. */
-  private async attempt<T>(call: HttpCall, cache: CachedReads | undefined, deadlines: CallDeadlines): Promise<T> {
+  private async attempt<T>(
+    call: HttpCall,
+    cache: CachedReads | undefined,
+    deadlines: CallDeadlines,
+    run: CallRun,
+    span: CallSpan | undefined,
+  ): Promise<T> {
     const { started, limitMs, requestBound } = deadlines.nextAttempt(this.attemptTimeoutMs);
     if (limitMs <= 0) throw noTimeLeft(this.service);
+    run.attempts++;
+    run.status = 0;
     const timer = new AttemptTimer(limitMs, call.signal);
     try {
       const revalidation = cache?.revalidation(call);
       const res = await sendWithCredential(
         call.credential ?? this.credential,
-        (auth) => this.pool.send(call, auth, revalidation?.headers, timer.signal, limitMs),
+        (auth) => this.pool.send(call, auth, revalidation?.headers, timer.signal, limitMs, span?.headers),
         { now: this.now, started, limitMs },
       );
+      run.status = res.statusCode;
       if (cache !== undefined) return await cache.read<T>(res, call, revalidation);
       return await this.reader.read<T>(res, call);
     } catch (err) {

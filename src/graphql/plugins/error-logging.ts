@@ -20,7 +20,7 @@ export function errorLoggingPlugin(): ApolloServerPlugin<GraphQLContext> {
             const path = error.path?.join('.');
             if (original instanceof DownstreamError) {
               contextValue.logger.warn(
-                { service: original.service, failure: original.failure, status: original.details.status, path },
+                { downstream: original.service, failure: original.failure, status: original.details.status, path },
                 'downstream call failed',
               );
             } else if (!isExpectedError(error)) {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Kind, parse } from 'graphql';
 
 /**
  * The trusted documents: what graphql-codegen's client preset writes with
@@ -8,6 +9,8 @@ export interface TrustedDocumentManifest {
   /** The listed text for a SHA-256 in lowercase hex (the id without `sha256:`). */
   get(hex: string): string | undefined;
   readonly size: number;
+  /** The names of the listed operations: the only `operation` labels of the metrics besides `other`. */
+  readonly operationNames: ReadonlySet<string>;
 }
 
 /** A manifest that cannot be used; the message names the file and the entry. */
@@ -52,8 +55,23 @@ export function parseManifest(text: string, source: string): TrustedDocumentMani
     }
     byHex.set(hex, document);
   }
-  return { get: (hex) => byHex.get(hex), size: byHex.size };
+  return { get: (hex) => byHex.get(hex), size: byHex.size, operationNames: operationNamesOf(byHex.values()) };
+}
+
+/** Named operations of the documents; a document that does not parse names none (it fails when run). */
+function operationNamesOf(documents: Iterable<string>): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const text of documents) {
+    try {
+      for (const def of parse(text, { noLocation: true }).definitions) {
+        if (def.kind === Kind.OPERATION_DEFINITION && def.name) names.add(def.name.value);
+      }
+    } catch {
+      // Listed but unparsable: Apollo answers it with a syntax error, under `other`.
+    }
+  }
+  return names;
 }
 
 /** Lists nothing: where no manifest could be read outside `enforce`. */
-export const EMPTY_MANIFEST: TrustedDocumentManifest = { get: () => undefined, size: 0 };
+export const EMPTY_MANIFEST: TrustedDocumentManifest = { get: () => undefined, size: 0, operationNames: new Set() };

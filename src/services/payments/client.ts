@@ -42,7 +42,7 @@ export class PaymentsClient extends HttpServiceClient {
     // An empty id would address the collection, not an intent.
     if (id === '') return null;
     try {
-      return await this.http.request<PaymentIntentDTO>({ ...opts, method: 'GET', path: path`/v1/payment_intents/${id}` });
+      return await this.http.request<PaymentIntentDTO>({ ...opts, method: 'GET', path: path`/v1/payment_intents/${id}`, route: '/v1/payment_intents/{id}' });
     } catch (err) {
       if (err instanceof DownstreamError && err.failure === 'not_found') return null;
       throw err;

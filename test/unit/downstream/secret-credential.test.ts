@@ -199,7 +199,7 @@ describe('rotation, the file first', () => {
     expect(await svc.call(credential)).toEqual({ ok: true, sent: ['Bearer sk_2'] });
     const warnings = logs.lines.filter((l) => l.level === 40);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ service: 'payments' });
+    expect(warnings[0]).toMatchObject({ downstream: 'payments' });
     expect(logs.text()).not.toContain('sk_1');
     expect(logs.text()).not.toContain('sk_2');
     expect(secret.waits).toEqual([]);
