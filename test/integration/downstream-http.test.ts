@@ -263,7 +263,7 @@ describe('401 and 403', () => {
     const err = await failure((await client({ credential })).request({ method: 'GET', path: '/p' }));
     expect([err.failure, err.details.status]).toEqual(['unavailable', 403]);
     expect(calls.renew).toBe(0);
-    expect(logs.lines.some((l) => l.level === 40 && l.service === 'catalog')).toBe(true);
+    expect(logs.lines.some((l) => l.level === 40 && l.downstream === 'catalog')).toBe(true);
   });
 
   it("lets the credential's own error through unchanged (e.g. the session ended)", async () => {

@@ -98,7 +98,7 @@ describe('a flapping reviews service and the circuit breaker', () => {
 
     const logged = stack.logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logged.filter((l) => l.level === 40 && String(l.msg).startsWith('circuit opened'))).toHaveLength(2);
-    expect(logged.some((l) => l.service === 'reviews' && String(l.msg).startsWith('circuit closed'))).toBe(true);
+    expect(logged.some((l) => l.downstream === 'reviews' && String(l.msg).startsWith('circuit closed'))).toBe(true);
   });
 });
 

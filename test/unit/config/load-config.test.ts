@@ -128,7 +128,7 @@ describe('loadConfig in production', () => {
     expect(config.session.encryptionKey).toBeUndefined();
     expect(config.session.secret).toEqual({ kind: 'value', value: PRODUCTION.SESSION_SECRET });
     const { SESSION_SECRET: _also, ...neither } = withoutKey;
-    expect(problemsOf(neither)).toContain('SESSION_SECRET (or SESSION_SECRET_FILE) is required in production');
+    expect(problemsOf(neither)).toContain('SESSION_SECRET (or SESSION_SECRET_FILE or SESSION_SECRET_AWS_SECRET_ID) is required in production');
   });
 
   it('refuses plain http, short secrets and the public demo keys', () => {
