@@ -1,6 +1,7 @@
+import { problemsOf as problemsOfLoader } from '../../support/config-problems.js';
 import { describe, expect, it } from '@jest/globals';
 import { loadDemoServicesConfig } from '../../../src/config/demo-services.js';
-import { ConfigError, DEMO } from '../../../src/config/index.js';
+import { DEMO } from '../../../src/config/index.js';
 
 const REQUIRED = {
   OIDC_ISSUER: 'https://auth.example/realms/shop',
@@ -14,15 +15,7 @@ const PRODUCTION = {
   PAYMENTS_SECRET_KEY_FILE: '/run/secrets/demo/payments_secret_key',
 };
 
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadDemoServicesConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected loadDemoServicesConfig to throw');
-}
+const problemsOf = (env: Record<string, string>) => problemsOfLoader(env, loadDemoServicesConfig);
 
 describe('loadDemoServicesConfig', () => {
   it('gives each service of the registry its port from the base port up, on HOST', () => {

@@ -1,19 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, DEFAULT_TRUSTED_DOCUMENTS_FILE, DEMO, loadConfig } from '../../../src/config/index.js';
+import { DEFAULT_TRUSTED_DOCUMENTS_FILE, DEMO, loadConfig } from '../../../src/config/index.js';
+import { problemsOf } from '../../support/config-problems.js';
 import { PRODUCTION_ENV as PRODUCTION } from '../../support/production-env.js';
 
 
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected loadConfig to throw');
-}
 
 describe('loadConfig outside production', () => {
   it('starts with no settings at all, announcing each demo default once', () => {

@@ -1,16 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig } from '../../../src/config/index.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { problemsOf } from '../../support/config-problems.js';
 import { PRODUCTION_ENV } from '../../support/production-env.js';
 
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected loadConfig to throw');
-}
 
 describe('REDIS_PASSWORD', () => {
   it('is optional: no password, none in config', () => {
