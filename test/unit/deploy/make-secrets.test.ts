@@ -25,6 +25,18 @@ afterEach(() => {
 });
 
 describe('deploy/make-secrets.sh', () => {
+  it('is what `npm run deploy:secrets` runs, arguments passed through', () => {
+    const run = spawnSync('npm', ['run', '--silent', 'deploy:secrets', '--', '--list'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, SECRETS_DIR: secrets(), ENV_FILE: join(dir, '.env') },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim().split('\n')).toEqual(expect.arrayContaining(['session_secret', 'redis_password', 'tls']));
+    // --list only lists: nothing is made.
+    expect(existsSync(secrets())).toBe(false);
+  });
+
   it('makes every secret random and long enough for production, and .env from .env.example', () => {
     expect(makeSecrets().status).toBe(0);
     const values = ['bff/oidc_client_secret', 'bff/session_secret', 'bff/session_encryption_key', 'bff/catalog_api_key', 'bff/payments_secret_key', 'bff/redis_password', 'demo/introspection_client_secret', 'keycloak/admin_password'].map(read);
