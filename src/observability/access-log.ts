@@ -42,7 +42,10 @@ function accessLine(req: Request, res: Response, durationMs: number) {
  */
 export function accessLog(logger: Logger): RequestHandler {
   const middleware = pinoHttp<IncomingMessage, ServerResponse>({
-    logger,
+    // Without the redaction paths: an access line is built from the fields above only
+    // (fixed keys, no header, URL or body), so the paths could never match, and checking
+    // them cost about 12 µs a line, a tenth of the log's share of every request (issue 9).
+    logger: logger.child({}, { redact: [] }),
     // The id `requestId()` chose (a caller's safe one, or a fresh UUID).
     genReqId: (_req, res) => (res as unknown as Response).locals.requestId as string,
     customAttributeKeys: { reqId: 'requestId', responseTime: 'durationMs' },
