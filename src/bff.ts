@@ -6,7 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import { type App, type AppDeps, type AppSecrets, createApp, createHttpServer } from './app.js';
 import { announceExplorers } from './graphql/explorer.js';
 import { type AnyServiceConfig, type Config, DEMO, type SecretRef } from './config/index.js';
-import { createLogger, type Logger } from './observability/logger.js';
+import { createLogger, type Logger, prettyDestination } from './observability/logger.js';
 import { TRACER_NAME } from './observability/tracing.js';
 import { openSecrets } from './secrets/index.js';
 import { connectSharedRedis, keysFromSessionSecret, type SharedRedis } from './session/index.js';
@@ -124,7 +124,8 @@ export async function openAppSecrets(
  * `src/demo/` nor oidc-provider), connects Redis, builds the app and listens.
  */
 export async function startBff(config: Config, overrides: BffOverrides = {}): Promise<RunningBff> {
-  const logger = overrides.logger ?? createLogger({ level: config.log.level, pretty: config.log.pretty });
+  const logger =
+    overrides.logger ?? createLogger({ level: config.log.level, ...(config.log.pretty ? { destination: await prettyDestination() } : {}) });
   for (const warning of config.warnings) logger.warn(warning);
   const services = overrides.services ?? SERVICES;
   const opened = await openAppSecrets(config, services, logger, overrides.now);

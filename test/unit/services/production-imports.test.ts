@@ -47,4 +47,12 @@ describe('what production loads', () => {
     expect(demo).toEqual([]);
     expect(packages).not.toContain('oidc-provider');
   });
+
+  it('loads no development-only or on-demand package up front: pino-pretty, the AWS SDK, the OpenTelemetry SDK', () => {
+    // Each is loaded with `import()` when its setting asks for it: a terminal, a secret in
+    // AWS Secrets Manager, a trace exporter. Up front they would cost every start-up.
+    const onDemand = [...packages].filter((p) => p === 'pino-pretty' || p.startsWith('@aws-sdk/') || p.startsWith('@opentelemetry/sdk-'));
+    expect(onDemand).toEqual([]);
+    expect(packages).toContain('pino');
+  });
 });
