@@ -58,7 +58,7 @@ describe('one access line per request', () => {
     expect([c, n, r].map((l) => l?.length)).toEqual([1, 1, 1]);
     expect(c![0]).toMatchObject({ method: 'GET', route: '/auth/callback', status: callback.status });
     expect(r![0]).toMatchObject({ method: 'GET', route: '/readyz', status: 200 });
-    expect(n![0]).toMatchObject({ method: 'GET', status: 404 });
+    expect(n![0]).toMatchObject({ method: 'GET', route: 'other', status: 404 });
     const text = JSON.stringify([...c!, ...n!]);
     for (const v of ['secret-looking-code-123', 'state-value-456', 'query-token-789', '/no/such/path']) expect(text).not.toContain(v);
     // Only the fields of the contract: no request or response object with headers.
