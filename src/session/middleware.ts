@@ -54,7 +54,8 @@ const SESSION_ID_BYTES = 32;
  *
  * Just before the headers go out (`on-headers`, as express-session itself; see `settleCookie`):
  * - a cookie the browser sent that names no live session (forged, tampered, unknown,
- *   expired, ended) is cleared, so it stops coming back;
+ *   expired, ended) is cleared, so it stops coming back; not when the store could not be
+ *   read (`SESSION_STORE_UNAVAILABLE`): the session is then unknown, not gone;
  * - a cookie is never sent for a session that holds nothing;
  * - `preventSliding` requests do not re-send the cookie;
  * - every response that sets or clears the cookie is `Cache-Control: no-store` (with
@@ -106,6 +107,8 @@ export function createSessionMiddleware(opts: SessionMiddlewareOptions): Request
       if (err) {
         opts.onStoreError?.(err);
         if (res.headersSent) return;
+        // No session was read, which is not "no session": the cookie stays (settleCookie).
+        res.locals.sessionUnavailable = true;
         return next(new SessionUnavailableError('store', { cause: err }));
       }
       if (endUnusable(req, now(), opts.tokensIntact) === 'unknown-key') return next(new SessionUnavailableError('key'));
@@ -155,6 +158,9 @@ function settleCookie(req: Request, res: Response, o: { name: string; sentCookie
     const expires = cookieHeader.parse(c).Expires;
     return expires !== undefined && Date.parse(expires) <= 0;
   };
+  // The store could not be read: the cookie may well name a live session, so it is kept
+  // for the client's retry; an outage must never sign anyone out.
+  if (res.locals.sessionUnavailable === true) return;
   const sess = req.session as Request['session'] | undefined;
   const empty = !sess || isEmptySession(sess);
   const all = setCookies(res);
