@@ -250,6 +250,9 @@ export function reasonOf(err: unknown, what: string): string {
       break;
   }
   if (e.code && /^E[A-Z]+$/.test(e.code)) return `cannot reach AWS Secrets Manager (${e.code})`;
+  // A connection cut or timed out: the SDK wraps it ("AWS SDK error wrapper for TimeoutError: socket hang up").
+  const network = /socket hang up|\bE(?:CONN[A-Z]+|TIMEDOUT|HOSTUNREACH|NETUNREACH|PIPE|AI_AGAIN|NOTFOUND)\b|TimeoutError/.exec(`${e.name ?? ''} ${e.message ?? ''}`);
+  if (network) return `cannot reach AWS Secrets Manager (${network[0]})`;
   // An answer the SDK could not parse (a proxy's or test server's own page) still has a status.
   const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   if (status === 403) {
