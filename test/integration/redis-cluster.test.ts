@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { countRefreshes } from '../support/idp-refreshes.js';
 import { logoutThroughIdp } from '../support/oidc-login.js';
 import { sessionIdIn } from '../support/session-cookie.js';
-import { type BffInstance, type GraphQLResult, type Stack, startStack } from '../support/stack.js';
+import { expectOneRefreshFor20ParallelRequests, expectSignedIn as signedIn, ME } from '../support/shared-sessions.js';
+import { type BffInstance, type Stack, startStack } from '../support/stack.js';
 
 /**
  * The BFF on a real three-primary Redis Cluster (`REDIS_CLUSTER_NODES`, started by the
@@ -15,9 +16,6 @@ import { type BffInstance, type GraphQLResult, type Stack, startStack } from '..
  */
 
 const run = promisify(execFile);
-const ME = /* GraphQL */ `{ me { id orders(first: 1) { id } } }`;
-/** The dev IdP's access tokens live 300 s; this is past that. */
-const PAST_EXPIRY_MS = 301_000;
 
 let stack: Stack;
 let a: BffInstance;
@@ -35,10 +33,6 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-const signedIn = (r: GraphQLResult, sub = 'alice') => {
-  expect({ status: r.status, errors: r.body.errors, id: r.body.data?.me?.id }).toEqual({ status: 200, errors: undefined, id: sub });
-};
-
 /** `redis-cli -c` against the first node: follows MOVED to whichever primary holds the key. */
 const cli = async (...args: string[]) =>
   (await run('redis-cli', ['-c', '-h', '127.0.0.1', '-p', String(stack.redisCluster!.nodes[0]!.port), ...args])).stdout.trim();
@@ -55,16 +49,7 @@ describe('on a Redis Cluster', () => {
   });
 
   it('makes one refresh for 20 parallel requests with an expired token over both instances, and all 20 succeed', async () => {
-    const jar = await stack.login('alice', 'alice', a);
-    const before = refreshes();
-    stack.clock.advance(PAST_EXPIRY_MS);
-    try {
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => stack.graphql(ME, { jar, instance: i % 2 ? b : a })));
-      for (const r of results) signedIn(r);
-      expect(refreshes() - before).toBe(1);
-    } finally {
-      stack.clock.reset();
-    }
+    await expectOneRefreshFor20ParallelRequests(stack, [a, b], refreshes);
   });
 
   it('ends every session of a back-channel logout on both instances (the sid/sub index)', async () => {

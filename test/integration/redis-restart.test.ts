@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CookieJar } from 'tough-cookie';
 import { runPaced, until } from '../support/paced.js';
+import { expectSignedIn as signedIn, ME } from '../support/shared-sessions.js';
 import { type BffInstance, type GraphQLResult, type Stack, startStack } from '../support/stack.js';
 
 /**
@@ -12,7 +13,6 @@ import { type BffInstance, type GraphQLResult, type Stack, startStack } from '..
  * meet a stopped Redis whatever the machine's speed.
  */
 
-const ME = /* GraphQL */ `{ me { id orders(first: 1) { id } } }`;
 
 let stack: Stack;
 let a: BffInstance;
@@ -27,10 +27,6 @@ beforeAll(async () => {
   bob = await stack.login('bob', 'bob', b);
 });
 afterAll(() => stack?.close());
-
-const signedIn = (r: GraphQLResult, sub: string) => {
-  expect({ status: r.status, errors: r.body.errors, id: r.body.data?.me?.id }).toEqual({ status: 200, errors: undefined, id: sub });
-};
 
 /** The answer of a request that met a stopped Redis: the contract's 503, nothing else. */
 const unavailable = (r: GraphQLResult) => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CookieJar } from 'tough-cookie';
 import { countRefreshes } from '../support/idp-refreshes.js';
-import { type BffInstance, type GraphQLResult, type Stack, startStack } from '../support/stack.js';
+import { expectOneRefreshFor20ParallelRequests, expectSignedIn as signedIn, ME } from '../support/shared-sessions.js';
+import { type BffInstance, type Stack, startStack } from '../support/stack.js';
 
 /**
  * Scale-out with nothing lost: instances that share one real Redis and only
@@ -11,9 +12,6 @@ import { type BffInstance, type GraphQLResult, type Stack, startStack } from '..
  * misconfigured deployment. Conditions are polled, never timed.
  */
 
-const ME = /* GraphQL */ `{ me { id orders(first: 1) { id } } }`;
-/** The dev IdP's access tokens live 300 s; this is past that. */
-const PAST_EXPIRY_MS = 301_000;
 const OTHER_KEY = 'another-encryption-key-0123456789abcdef';
 
 let stack: Stack;
@@ -38,11 +36,6 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const signedIn = (r: GraphQLResult, sub = 'alice') => {
-  expect(r.status).toBe(200);
-  expect(r.body.errors).toBeUndefined();
-  expect(r.body.data?.me?.id).toBe(sub);
-};
 
 const user = (jar: CookieJar, instance: BffInstance) => stack.fetch('/auth/user', { jar, instance, headers: { 'x-csrf': '1' } });
 
@@ -57,16 +50,7 @@ describe('instances sharing Redis and only SESSION_SECRET', () => {
   });
 
   it('makes one refresh at the IdP for 20 parallel requests with an expired token spread over both, and all 20 succeed', async () => {
-    const jar = await stack.login('alice', 'alice', a);
-    const before = refreshes();
-    stack.clock.advance(PAST_EXPIRY_MS);
-    try {
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => stack.graphql(ME, { jar, instance: i % 2 ? b : a })));
-      for (const r of results) signedIn(r);
-      expect(refreshes() - before).toBe(1);
-    } finally {
-      stack.clock.reset();
-    }
+    await expectOneRefreshFor20ParallelRequests(stack, [a, b], refreshes);
   });
 
   it('keeps every session when an instance restarts: sessions made on it and on the other work on the new process', async () => {
