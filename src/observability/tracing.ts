@@ -32,7 +32,7 @@ export async function startTracing(config: TelemetryConfig): Promise<Tracing> {
     { ATTR_SERVICE_NAME },
     { HttpInstrumentation },
     { UndiciInstrumentation },
-    { ExpressInstrumentation },
+    { ExpressInstrumentation, ExpressLayerType },
     { GraphQLInstrumentation },
     { RedisInstrumentation },
     { RedactingSpanProcessor },
@@ -64,7 +64,9 @@ export async function startTracing(config: TelemetryConfig): Promise<Tracing> {
         // a second span would inject a second header. The rest (the IdP) is traced here.
         ignoreRequestHook: (request) => hasTraceparent(request.headers),
       }),
-      new ExpressInstrumentation(),
+      // The route's handler only: a span per middleware layer (about twenty a request:
+      // helmet, CORS, the session, the body parser…) would drown the ones that matter.
+      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
       // No resolver spans: one per field would cost every request (issue 9's budget) and
       // say nothing the downstream spans do not. No values, ever.
       new GraphQLInstrumentation({ ignoreResolveSpans: true, ignoreTrivialResolveSpans: true, allowValues: false, depth: 0 }),
