@@ -28,6 +28,7 @@ import { createGraphQLServer } from './graphql/server.js';
 import { openTrustedDocumentStore, trustedDocumentsMiddleware } from './graphql/trusted-documents/index.js';
 import type { Tracer } from '@opentelemetry/api';
 import { accessLog, type RequestNotes } from './observability/access-log.js';
+import { lazyChild } from './observability/logger.js';
 import { healthRoutes, secretFreshnessChecks } from './observability/health.js';
 import { createMetrics, metricsEndpoint, metricsMiddleware } from './observability/metrics.js';
 import { publicMetricsAccess } from './observability/metrics-access.js';
@@ -314,7 +315,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
           trace: notes.traceContext,
         };
         return {
-          logger: logger.child({ requestId }),
+          logger: lazyChild(logger, { requestId }),
           viewer,
           user,
           call,

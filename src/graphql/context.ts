@@ -1,7 +1,7 @@
-import type { Logger } from 'pino';
 import type { Credential } from '../downstream/credential.js';
 import type { CallOptions } from '../downstream/index.js';
 import type { RequestNotes } from '../observability/access-log.js';
+import type { RequestLogger } from '../observability/logger.js';
 import type { DownstreamClients, Loaders } from '../services/registry.js';
 import { unauthenticated } from './errors.js';
 import type { ViewerModel } from './models.js';
@@ -12,8 +12,8 @@ import type { ViewerModel } from './models.js';
  * pools and service credentials).
  */
 export interface GraphQLContext {
-  /** The request's logger: every line carries its request id. */
-  readonly logger: Logger;
+  /** The request's logger: every line carries its request id (`lazyChild`). */
+  readonly logger: RequestLogger;
   /** The signed-in user, or null. */
   readonly viewer: ViewerModel | null;
   /** The user's access token for the orders service, or null without a session. */

@@ -70,3 +70,23 @@ export async function prettyDestination(output?: NodeJS.WritableStream): Promise
   const { default: pretty } = await import('pino-pretty');
   return pretty({ colorize: output === undefined, sync: true, ...(output ? { destination: output } : {}) });
 }
+
+/** The part of a logger a request's code writes with. */
+export type RequestLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+
+/**
+ * `logger.child(bindings)`, made on the first line written: most requests write none
+ * (their access line is pino-http's), and a child costs the serialization of its
+ * bindings through the redaction paths on every request (issue 9). A plain object, not
+ * a getter, because Apollo copies the context object per operation.
+ */
+export function lazyChild(logger: Logger, bindings: pino.Bindings): RequestLogger {
+  let child: Logger | undefined;
+  const get = () => (child ??= logger.child(bindings));
+  return {
+    debug: ((...args: Parameters<pino.LogFn>) => get().debug(...args)) as pino.LogFn,
+    info: ((...args: Parameters<pino.LogFn>) => get().info(...args)) as pino.LogFn,
+    warn: ((...args: Parameters<pino.LogFn>) => get().warn(...args)) as pino.LogFn,
+    error: ((...args: Parameters<pino.LogFn>) => get().error(...args)) as pino.LogFn,
+  };
+}

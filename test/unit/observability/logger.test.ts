@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../../src/config/index.js';
-import { createLogger, prettyDestination } from '../../../src/observability/logger.js';
+import { createLogger, lazyChild, prettyDestination } from '../../../src/observability/logger.js';
 import { PRODUCTION_ENV } from '../../support/production-env.js';
 
 function recorder() {
@@ -33,5 +33,27 @@ describe('pretty log lines', () => {
     expect(text).not.toContain('secret-access-token');
     // Not JSON: a line a person reads.
     expect(() => JSON.parse(text.split('\n')[0]!)).toThrow();
+  });
+});
+
+describe('a request\'s lazy child logger', () => {
+  it('is made on the first line, which carries the bindings and is redacted as the parent\'s', () => {
+    const out = recorder();
+    const parent = createLogger({ level: 'info', destination: out.stream });
+    let children = 0;
+    const child = parent.child.bind(parent);
+    parent.child = ((...args: Parameters<typeof parent.child>) => (children++, child(...args))) as typeof parent.child;
+    const log = lazyChild(parent, { requestId: 'req-7' });
+    // Copied, as Apollo copies the context per operation: still nothing made.
+    const copy = { ...{ logger: log } };
+    expect(children).toBe(0);
+    copy.logger.warn({ token: 'a-token-value' }, 'downstream call failed');
+    log.error('second line');
+    expect(children).toBe(1);
+    const lines = out.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toMatchObject([
+      { level: 40, requestId: 'req-7', token: '[redacted]', msg: 'downstream call failed' },
+      { level: 50, requestId: 'req-7', msg: 'second line' },
+    ]);
   });
 });
