@@ -170,3 +170,31 @@ describe('openSecrets', () => {
     expect(String(err)).not.toContain('visible-only-to-code');
   });
 });
+
+describe('a Kubernetes projected Secret volume', () => {
+  /**
+   * kubelet's atomic writer: the files live in a timestamped directory, `..data` links to
+   * it, and each visible name links through `..data`; an update writes a new directory,
+   * points a temporary link at it, renames that over `..data` and removes the old one.
+   */
+  const project = (version: string, value: string) => {
+    mkdirSync(join(dir, version));
+    writeFileSync(join(dir, version, 'catalog_api_key'), value);
+    symlinkSync(version, join(dir, '..data_tmp'));
+    renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+  };
+
+  it('is followed through the ..data swap by the watcher alone, without a restart or a refresh', async () => {
+    project('..2026_12_02_10_00_00.1', 'first-key');
+    symlinkSync(join('..data', 'catalog_api_key'), join(dir, 'catalog_api_key'));
+    // A poll far beyond the wait below: only the directory watcher can see the swap in time.
+    const secret = fileSecret(join(dir, 'catalog_api_key'), { pollMs: 600_000 });
+    expect(secret.current()).toBe('first-key');
+    const waiting = secret.waitForChange!('first-key', 20_000);
+    project('..2026_12_02_11_00_00.2', 'second-key');
+    rmSync(join(dir, '..2026_12_02_10_00_00.1'), { recursive: true });
+    expect(await waiting).toBe(true);
+    expect(secret.current()).toBe('second-key');
+    secret.close();
+  });
+});
