@@ -11,7 +11,7 @@ import {
 import type { RateLimitConfig } from '../config/index.js';
 import { sendErrorFor } from '../lib/error-response.js';
 import type { Logger } from '../observability/logger.js';
-import { redisReady, type SharedRedis } from '../session/index.js';
+import { luaScript, redisReady, type SharedRedis } from '../session/index.js';
 
 /** Which limit refused a request: the `limit` label of logs and metrics. */
 export type RateLimitName = 'session' | 'anonymous' | 'login';
@@ -82,7 +82,7 @@ export function createRateLimits(opts: RateLimitOptions): RateLimits {
     const keyPrefix = `${namespace}rl:${name}`;
     if (!redis) return new RateLimiterMemory({ points, duration: windowS, keyPrefix });
     const options: IRateLimiterRedisOptions = {
-      storeClient: redis,
+      storeClient: limiterClient(redis),
       // Its detection of node-redis looks for a class that node-redis 5 no longer has.
       useRedisPackage: true,
       points,
@@ -190,4 +190,26 @@ export function ipKey(ip: string): string {
     .slice(0, 4)
     .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
     .join(':')}::/64`;
+}
+
+/**
+ * The Redis client rate-limiter-flexible is given: the shared client's readiness, and
+ * `eval` run by EVALSHA. The library sends its increment script's whole text with EVAL
+ * on every request, which Redis hashes each time; by its hash Redis runs the cached
+ * script (3.2 instead of 3.9 µs of Redis CPU per request, measured in-process; the
+ * BFF's own CPU is the same). Redis is the one thing every instance shares. `consume`
+ * with a window of whole seconds, all this file asks of the library, only calls `eval`.
+ */
+function limiterClient(redis: SharedRedis): { readonly isReady: boolean; eval(source: string, o: { keys: string[]; arguments: string[] }): Promise<unknown> } {
+  const scripts = new Map<string, ReturnType<typeof luaScript>>();
+  return {
+    get isReady() {
+      return redisReady(redis);
+    },
+    eval(source, o) {
+      let run = scripts.get(source);
+      if (run === undefined) scripts.set(source, (run = luaScript(redis, source)));
+      return run(o.keys, o.arguments);
+    },
+  };
 }

@@ -4,7 +4,7 @@ export { createLock, type Lock, type LockOptions, LockTimeoutError } from './loc
 export { createMemoryState, type MemoryStateOptions } from './memory-state.js';
 export { createSessionMiddleware, type SessionMiddlewareOptions, type TokenCheck } from './middleware.js';
 export type { SessionStore } from './records-store.js';
-export { connectSharedRedis, createSharedRedis, pingSharedRedis, redisReady, type SharedRedis } from './redis-connection.js';
+export { connectSharedRedis, createSharedRedis, luaScript, pingSharedRedis, redisReady, type SharedRedis } from './redis-connection.js';
 export { createRedisState, type RedisClient, type RedisStateOptions } from './redis-state.js';
 export type { AuthSession, MobileLogin, PendingLogin } from './session-data.js';
 export { type SessionSelector, sessionTtlSeconds } from './session-records.js';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { createClient, createCluster, createSentinel, type RedisClientType, type RedisClusterType, type RedisSentinelType } from 'redis';
 import type { RedisConfig } from '../config/index.js';
@@ -96,4 +97,21 @@ export async function pingSharedRedis(client: SharedRedis): Promise<void> {
 /** Whether `client` is a cluster client (it routes by slot and knows its primaries). */
 export function isCluster(client: SharedRedis): client is RedisClusterType<any, any, any, any, any> & RedisClusterType {
   return Array.isArray((client as { masters?: unknown }).masters);
+}
+
+/**
+ * A Lua script run by EVALSHA, falling back to EVAL when the server does not know it yet
+ * (after a restart or a failover): its text crosses the wire once per server, not once
+ * per call.
+ */
+export function luaScript(client: SharedRedis, source: string): (keys: string[], args: string[]) => Promise<unknown> {
+  const sha = createHash('sha1').update(source).digest('hex');
+  return async (keys, args) => {
+    try {
+      return await client.evalSha(sha, { keys, arguments: args });
+    } catch (err) {
+      if (!String((err as Error)?.message).startsWith('NOSCRIPT')) throw err;
+      return client.eval(source, { keys, arguments: args });
+    }
+  };
 }

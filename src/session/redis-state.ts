@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { RedisClientType } from 'redis';
-import type { SharedRedis } from './redis-connection.js';
+import { luaScript, type SharedRedis } from './redis-connection.js';
 import type { SharedState } from './shared-state.js';
 
 /**
@@ -40,8 +39,8 @@ return 0`;
 export function createRedisState(client: SharedRedis, opts: RedisStateOptions = {}): SharedState {
   const ns = opts.namespace ?? 'shop-bff:';
   const k = (key: string) => `${ns}${key}`;
-  const compareAndSet = script(client, COMPARE_AND_SET);
-  const deleteIfEquals = script(client, DELETE_IF_EQUALS);
+  const compareAndSet = luaScript(client, COMPARE_AND_SET);
+  const deleteIfEquals = luaScript(client, DELETE_IF_EQUALS);
   const ms = (ttlMs: number) => Math.max(1, Math.ceil(ttlMs));
 
   return {
@@ -73,15 +72,3 @@ export function createRedisState(client: SharedRedis, opts: RedisStateOptions = 
   };
 }
 
-/** A Lua script run by EVALSHA, falling back to EVAL when the server does not have it. */
-function script(client: SharedRedis, source: string): (keys: string[], args: string[]) => Promise<unknown> {
-  const sha = createHash('sha1').update(source).digest('hex');
-  return async (keys, args) => {
-    try {
-      return await client.evalSha(sha, { keys, arguments: args });
-    } catch (err) {
-      if (!String((err as Error)?.message).startsWith('NOSCRIPT')) throw err;
-      return client.eval(source, { keys, arguments: args });
-    }
-  };
-}

@@ -73,6 +73,21 @@ describe('rate limits on two instances sharing Redis', () => {
     await stack?.close();
   });
 
+  it('counts by the script\'s hash: one short EVALSHA per request, never the script\'s text once Redis knows it', async () => {
+    const calls = async () => {
+      const stats = String(await redis.info('commandstats'));
+      const count = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+      return { eval: count('eval'), evalsha: count('evalsha') };
+    };
+    const before = await calls();
+    for (let i = 0; i < 3; i++) await stack.graphql(ME, { jar: alice, instance: i % 2 ? a : b });
+    const after = await calls();
+    expect(after.evalsha - before.evalsha).toBeGreaterThanOrEqual(3);
+    // EVAL is only the fallback of a server that does not know the script yet: the
+    // sign-ins above already ran it, so these requests sent no script text at all.
+    expect(after.eval - before.eval).toBe(0);
+  });
+
   it('signs in through either instance with the limits on', async () => {
     expect((await stack.graphql(ME, { jar: alice, instance: b })).body.data?.me).toEqual({ id: 'alice' });
     expect((await stack.graphql(ME, { jar: bob, instance: a })).body.data?.me).toEqual({ id: 'bob' });
