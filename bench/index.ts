@@ -10,7 +10,8 @@
  * Options: --rounds N, --duration S, --connections N, --soak-minutes M, --no-build,
  * --profile (CPU profile of the cache-off BFF under the dashboard load, top self time;
  * --profile-target on profiles the cache-on BFF instead), --compare KEY=VALUE (a third,
- * cache-off BFF with that setting, measured in the same rotation: an A/B in one run).
+ * cache-off BFF with that setting, measured in the same rotation: an A/B in one run),
+ * --compare-node-arg --flag[=value] (the same, with a node or V8 flag on its command line).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -48,6 +49,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     'profile-target': { type: 'string', default: 'off' },
     compare: { type: 'string', multiple: true },
+    'compare-node-arg': { type: 'string', multiple: true },
   },
 });
 const bounded = (raw: string | undefined, fallback: number, min: number, max: number, name: string): number => {
@@ -62,16 +64,20 @@ const WARMUP_S = args.quick ? 2 : 5;
 const CONNECTIONS = bounded(args.connections, 50, 1, 1000, 'connections');
 const SOAK_MINUTES = bounded(args['soak-minutes'], 10, 1, 120, 'soak-minutes');
 /** `--compare KEY=VALUE …`: the settings of the third BFF (cache off), or none. */
-const COMPARE: Record<string, string> | undefined = args.compare?.length
+const COMPARE_NODE_ARGS: string[] = args['compare-node-arg'] ?? [];
+for (const a of COMPARE_NODE_ARGS) {
+  if (!/^--[a-z][a-z0-9-]*(=[^\s]+)?$/.test(a)) throw new Error(`--compare-node-arg takes one node or V8 flag (--name or --name=value), not ${JSON.stringify(a)}`);
+}
+const COMPARE: Record<string, string> | undefined = args.compare?.length || COMPARE_NODE_ARGS.length
   ? Object.fromEntries(
-      args.compare.map((kv) => {
+      (args.compare ?? []).map((kv) => {
         const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(kv);
         if (!m) throw new Error(`--compare takes KEY=VALUE (a BFF setting), not ${JSON.stringify(kv)}`);
         return [m[1]!, m[2]!];
       }),
     )
   : undefined;
-const COMPARE_LABEL = COMPARE ? Object.entries(COMPARE).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+const COMPARE_LABEL = COMPARE ? [...COMPARE_NODE_ARGS, ...Object.entries(COMPARE).map(([k, v]) => `${k}=${v}`)].join(' ') : '';
 
 /** Where `--profile` leaves the `.cpuprofile` (kept: open it in Chrome DevTools or speedscope). */
 const PROFILE_DIR = join(ROOT, 'bench/profiles');
@@ -285,7 +291,7 @@ async function main(): Promise<void> {
     args.profile && !profileCacheOn ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
   );
   const other = COMPARE
-    ? await startBff('bff-cache-off-compare', ports.compare, bffEnv(ports.compare, publicUrls[2]!, { DOWNSTREAM_CACHE_MAX_ENTRIES: '0', ...COMPARE }), bffCpu, tmp)
+    ? await startBff('bff-cache-off-compare', ports.compare, bffEnv(ports.compare, publicUrls[2]!, { DOWNSTREAM_CACHE_MAX_ENTRIES: '0', ...COMPARE }), bffCpu, tmp, COMPARE_NODE_ARGS)
     : undefined;
   const world: LoopbackWorld = {
     bffs: new Map([

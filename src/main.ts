@@ -1,4 +1,5 @@
-import { ConfigError, type Config, loadConfigFromProcess } from './config/index.js';
+import { setFlagsFromString } from 'node:v8';
+import { ConfigError, type Config, loadConfigFromProcess, v8FlagsFor } from './config/index.js';
 import { SecretsError } from './secrets/index.js';
 
 /** How long in-flight requests get to finish after SIGTERM before we exit anyway. */
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
   } catch (err) {
     exitWithProblems(err);
   }
+  // Before the app allocates anything: how far the heap may grow between full GCs (HEAP_GROWTH_PERCENT).
+  for (const flag of v8FlagsFor(config.runtime, process.execArgv)) setFlagsFromString(flag);
   // Tracing first: the instrumentations patch only modules loaded after them, so the
   // app (express, graphql, redis, undici) is imported below, not at the top. Off, the
   // SDK is never loaded.

@@ -9,6 +9,7 @@ import { DEMO } from './demo-defaults.js';
 import { type DownstreamConfig, downstreamSchema, readDownstream, serviceSecretSettings } from './downstream.js';
 import { commaList, type Env, httpUrl, optionalString, originOf, positiveInt } from './env-helpers.js';
 import { type MetricsConfig, readMetrics, readServerTimeouts, type ServerTimeoutsConfig } from './http-server.js';
+import { readRuntime } from './runtime.js';
 import { readMobile } from './mobile-apps.js';
 import { type RateLimitConfig, readRateLimits } from './rate-limits.js';
 import { type RedisConfig, readRedis } from './redis.js';
@@ -28,6 +29,7 @@ export type {
   SecretRotationConfig,
 } from './downstream.js';
 export { SERVICE_NAMES, SERVICE_SETTINGS, type ServiceName } from '../services/settings.js';
+export { type RuntimeConfig, v8FlagsFor } from './runtime.js';
 
 export const TRUSTED_DOCUMENTS_MODES = ['enforce', 'log', 'off'] as const;
 export type TrustedDocumentsMode = (typeof TRUSTED_DOCUMENTS_MODES)[number];
@@ -205,6 +207,7 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS, terminal = f
     { production },
   );
   const telemetry = readTelemetry(env, problems);
+  const runtime = readRuntime(env, problems);
   if (!parsed.success || !parsedServices.success) throw new ConfigError(problems);
   const s = parsed.data;
   const raw = parsedServices.data;
@@ -401,6 +404,8 @@ export function loadConfig(env: Env, { services = SERVICE_SETTINGS, terminal = f
     secretManager,
     /** OpenTelemetry tracing from the standard `OTEL_*` variables (see telemetry.ts). */
     telemetry,
+    /** How the Node.js runtime is tuned (see runtime.ts). */
+    runtime,
     /**
      * Bounds every GraphQL operation is checked against before any resolver runs (see
      * `src/graphql/limits`), and the downstream calls one request may make.
