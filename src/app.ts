@@ -143,6 +143,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const trustedDocuments = openTrustedDocumentStore({ ...config.trustedDocuments, logger, production: config.production });
   const app = express();
   app.disable('x-powered-by');
+  // Express hashes every body it sends (SHA-1) for an ETag; nothing the BFF answers through
+  // it is cacheable (GraphQL and auth answers are `no-store`), and the web app's files
+  // carry their own validators (express.static), so that is a wasted hash per request.
+  app.set('etag', false);
   app.set('trust proxy', config.server.trustProxyHops);
 
   const services = deps.services ?? SERVICES;
