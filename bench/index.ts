@@ -15,7 +15,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { openSync, readFileSync } from 'node:fs';
+import { openSync, readFileSync, symlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +50,7 @@ const { values: args } = parseArgs({
     'profile-target': { type: 'string', default: 'off' },
     compare: { type: 'string', multiple: true },
     'compare-node-arg': { type: 'string', multiple: true },
+    'compare-ref': { type: 'string' },
   },
 });
 const bounded = (raw: string | undefined, fallback: number, min: number, max: number, name: string): number => {
@@ -68,7 +69,10 @@ const COMPARE_NODE_ARGS: string[] = args['compare-node-arg'] ?? [];
 for (const a of COMPARE_NODE_ARGS) {
   if (!/^--[a-z][a-z0-9-]*(=[^\s]+)?$/.test(a)) throw new Error(`--compare-node-arg takes one node or V8 flag (--name or --name=value), not ${JSON.stringify(a)}`);
 }
-const COMPARE: Record<string, string> | undefined = args.compare?.length || COMPARE_NODE_ARGS.length
+/** `--compare-ref REF`: the third BFF is that git commit's build (a change's A/B against the unchanged code). */
+const COMPARE_REF = args['compare-ref'];
+if (COMPARE_REF !== undefined && !/^[\w./~^@{}-]+$/.test(COMPARE_REF)) throw new Error(`--compare-ref takes a git revision, not ${JSON.stringify(COMPARE_REF)}`);
+const COMPARE: Record<string, string> | undefined = args.compare?.length || COMPARE_NODE_ARGS.length || COMPARE_REF
   ? Object.fromEntries(
       (args.compare ?? []).map((kv) => {
         const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(kv);
@@ -77,7 +81,9 @@ const COMPARE: Record<string, string> | undefined = args.compare?.length || COMP
       }),
     )
   : undefined;
-const COMPARE_LABEL = COMPARE ? [...COMPARE_NODE_ARGS, ...Object.entries(COMPARE).map(([k, v]) => `${k}=${v}`)].join(' ') : '';
+const COMPARE_LABEL = COMPARE
+  ? [...(COMPARE_REF ? [`build of ${COMPARE_REF}`] : []), ...COMPARE_NODE_ARGS, ...Object.entries(COMPARE).map(([k, v]) => `${k}=${v}`)].join(' ')
+  : '';
 
 /** Where `--profile` leaves the `.cpuprofile` (kept: open it in Chrome DevTools or speedscope). */
 const PROFILE_DIR = join(ROOT, 'bench/profiles');
@@ -90,6 +96,22 @@ function run(cmd: string, argv: string[], what: string): void {
   } catch {
     throw new Error(`${what} failed`);
   }
+}
+
+/**
+ * `--compare-ref`: a detached git worktree of `ref` in the temporary directory, sharing
+ * this checkout's node_modules, built with the same `tsc`. Removed at clean-up.
+ */
+function buildRef(ref: string, tmp: string): string {
+  const dir = join(tmp, 'compare-ref');
+  log(`building ${ref} for --compare-ref…`);
+  run('git', ['worktree', 'add', '--detach', '--quiet', dir, ref], `git worktree add ${ref}`);
+  onCleanup(`worktree of ${ref}`, async () => {
+    execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' });
+  });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
+  return dir;
 }
 
 /** A throw-away self-signed certificate for 127.0.0.1 and localhost, valid for a day. */
@@ -130,12 +152,13 @@ async function startBff(
   cpu: number | undefined,
   logDir: string,
   nodeArgs: string[] = [],
+  root: string = ROOT,
 ): Promise<Bff> {
   const logFile = join(logDir, `${name}.log`);
   const out = openSync(logFile, 'a');
   const started = performance.now();
-  const child = startChild(name, process.execPath, [...nodeArgs, join(ROOT, 'dist/main.js')], {
-    cwd: ROOT,
+  const child = startChild(name, process.execPath, [...nodeArgs, join(root, 'dist/main.js')], {
+    cwd: root,
     env,
     stdio: ['ignore', out, out],
     ...(cpu === undefined ? {} : { cpu }),
@@ -291,7 +314,15 @@ async function main(): Promise<void> {
     args.profile && !profileCacheOn ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
   );
   const other = COMPARE
-    ? await startBff('bff-cache-off-compare', ports.compare, bffEnv(ports.compare, publicUrls[2]!, { DOWNSTREAM_CACHE_MAX_ENTRIES: '0', ...COMPARE }), bffCpu, tmp, COMPARE_NODE_ARGS)
+    ? await startBff(
+        'bff-cache-off-compare',
+        ports.compare,
+        bffEnv(ports.compare, publicUrls[2]!, { DOWNSTREAM_CACHE_MAX_ENTRIES: '0', ...COMPARE }),
+        bffCpu,
+        tmp,
+        COMPARE_NODE_ARGS,
+        COMPARE_REF ? buildRef(COMPARE_REF, tmp) : ROOT,
+      )
     : undefined;
   const world: LoopbackWorld = {
     bffs: new Map([
