@@ -56,7 +56,6 @@ import {
   SESSION_STORE_UNAVAILABLE_MESSAGE,
   type SessionStore,
   SessionUnavailableError,
-  signedSessionIdReader,
   type TokenCrypto,
 } from './session/index.js';
 
@@ -227,7 +226,6 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     redis: deps.redis,
     logger,
     onLimited: (limit) => metrics.rateLimited.inc({ limit }),
-    sessionIdOf: signedSessionIdReader(config.session.cookieName, secrets.sessionSecret),
     ...(deps.rateLimitWindowS ? { windowS: deps.rateLimitWindowS } : {}),
   });
   app.use(['/auth/login', '/auth/callback', '/auth/mobile/login', '/auth/mobile/token'], rateLimits.login);
@@ -249,8 +247,6 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   if (config.mobile.apps.size > 0) {
     app.use(['/graphql', '/auth/user', '/auth/mobile/logout'], sessionHandleLoader({ config, store: sessions, logger }));
   }
-  // Right before the session middleware: the session's count goes to Redis with its read.
-  app.use(['/graphql', '/auth/user'], rateLimits.early);
   app.use(
     createSessionMiddleware({
       config,

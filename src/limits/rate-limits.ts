@@ -34,12 +34,6 @@ export interface RateLimitOptions {
   readonly logger: Logger;
   /** Called for every refused request (a metric). */
   readonly onLimited?: (limit: RateLimitName) => void;
-  /**
-   * The session id a request's cookie carries, signature verified, read before the
-   * session is (`signedSessionIdReader`): lets `early` count a session's request while
-   * its session is being read. Default: none (`api` counts after the session is read).
-   */
-  readonly sessionIdOf?: (req: Request) => string | undefined;
 }
 
 export interface RateLimits {
@@ -55,34 +49,7 @@ export interface RateLimits {
    * before anything that calls a downstream service.
    */
   readonly api: RequestHandler;
-  /**
-   * Mount right before the session middleware, on the same paths as `api`: starts
-   * counting the request against the session limit of the id its signed cookie carries,
-   * so that the count and the session read go to Redis together (one write, replies in
-   * one read) instead of one after the other. `api` then waits for that count, when the
-   * session turns out signed in under that id; otherwise it counts as it would have
-   * (anonymous, per IP). The price: a request with a validly signed cookie whose
-   * session is gone also costs a point on that dead session's key, which nobody uses.
-   * Counts nothing without `sessionIdOf`.
-   */
-  readonly early: RequestHandler;
 }
-
-/** The early count of a request (see `early`), kept in `res.locals`. */
-interface EarlyCount {
-  readonly sessionId: string;
-  readonly outcome: Promise<Outcome>;
-}
-
-/** What a limiter said, as a value: a refusal is not an exception here. */
-type Outcome = { readonly kind: 'served' } | { readonly kind: 'refused'; readonly verdict: RateLimiterRes } | { readonly kind: 'failed'; readonly err: unknown };
-
-const SERVED: Outcome = { kind: 'served' };
-const outcomeOf = (work: Promise<unknown>): Promise<Outcome> =>
-  work.then(
-    () => SERVED,
-    (outcome: unknown) => (outcome instanceof RateLimiterRes ? { kind: 'refused', verdict: outcome } : { kind: 'failed', err: outcome }),
-  );
 
 /**
  * The rate limits of the clients' contract, on rate-limiter-flexible: fixed windows,
@@ -156,25 +123,20 @@ export function createRateLimits(opts: RateLimitOptions): RateLimits {
     }
   };
 
-  /** Starts counting a request against `name`'s limit under `key`. */
-  const count = (rl: RateLimiterAbstract, key: string): Promise<Outcome> => {
-    noteRedisState();
-    return outcomeOf(rl.consume(key));
-  };
-
-  /** Serves the request, or answers 429, as `outcome` says. */
-  const settle = (name: RateLimitName, outcome: Outcome, req: Request, res: Response, next: NextFunction): void => {
-    if (outcome.kind === 'refused') return refuse(name, outcome.verdict, req, res);
-    // Not a verdict but a failure even of the memory limiter: serve the request.
-    if (outcome.kind === 'failed') log.warn({ err: { message: (outcome.err as Error)?.message } }, 'rate limit check failed; request let through');
-    next();
-  };
-
   /** Counts the request against `name`'s limit under `key`; serves it, or answers 429. */
   const check = (name: RateLimitName, key: string, req: Request, res: Response, next: NextFunction): void => {
     const rl = limiters[name];
     if (!rl) return next();
-    void count(rl, key).then((outcome) => settle(name, outcome, req, res, next));
+    noteRedisState();
+    rl.consume(key).then(
+      () => next(),
+      (outcome: unknown) => {
+        if (outcome instanceof RateLimiterRes) return refuse(name, outcome, req, res);
+        // Not a verdict but a failure even of the memory limiter: serve the request.
+        log.warn({ err: { message: (outcome as Error)?.message } }, 'rate limit check failed; request let through');
+        next();
+      },
+    );
   };
 
   const refuse = (name: RateLimitName, verdict: RateLimiterRes, req: Request, res: Response): void => {
@@ -193,26 +155,12 @@ export function createRateLimits(opts: RateLimitOptions): RateLimits {
 
   return {
     login: (req, res, next) => check('login', clientKey(req), req, res, next),
-    early: (req, res, next) => {
-      const rl = limiters.session;
-      const sessionId = rl && opts.sessionIdOf?.(req);
-      if (rl && sessionId !== undefined) {
-        const early: EarlyCount = { sessionId, outcome: count(rl, sessionKey(sessionId)) };
-        res.locals[EARLY] = early;
-      }
-      next();
-    },
-    api: (req, res, next) => {
-      if (req.session?.auth === undefined) return check('anonymous', clientKey(req), req, res, next);
-      const early = res.locals[EARLY] as EarlyCount | undefined;
-      if (early?.sessionId !== req.sessionID) return check('session', sessionKey(req.sessionID), req, res, next);
-      void early.outcome.then((outcome) => settle('session', outcome, req, res, next));
-    },
+    api: (req, res, next) =>
+      req.session?.auth !== undefined
+        ? check('session', sessionKey(req.sessionID), req, res, next)
+        : check('anonymous', clientKey(req), req, res, next),
   };
 }
-
-/** Where `early` leaves its count for `api` (`res.locals`). */
-const EARLY = 'sessionRateLimit';
 
 /** A session's key: a hash of its id, never the id itself (nor the cookie value). */
 function sessionKey(sessionId: string): string {

@@ -9,7 +9,6 @@ export { createRedisState, type RedisClient, type RedisStateOptions } from './re
 export type { AuthSession, MobileLogin, PendingLogin } from './session-data.js';
 export { type SessionSelector, sessionTtlSeconds } from './session-records.js';
 export type { SharedState } from './shared-state.js';
-export { signedSessionIdReader } from './signed-id.js';
 export { preventSliding } from './sliding.js';
 export { createSessionStore, type SessionStoreOptions } from './store.js';
 export { createTokenCheck, type TokenCheckOptions } from './token-check.js';
