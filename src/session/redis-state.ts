@@ -1,4 +1,4 @@
-import type { RedisClientType } from 'redis';
+import type { RedisClientType } from '@redis/client';
 import { luaScript, type SharedRedis } from './redis-connection.js';
 import type { SharedState } from './shared-state.js';
 
