@@ -191,6 +191,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     now,
     timeoutMs: config.oidc.timeoutMs,
   });
+  // Discovery starts now, while the rest of start-up runs, rather than on the first
+  // /readyz or sign-in: the BFF is ready one IdP round trip sooner (issue 9's start to
+  // ready). A failure is logged and retried on next use, as before.
+  oidc.ready().catch(() => {});
 
   app.use(
     healthRoutes([
