@@ -29,7 +29,8 @@ export function readRuntime(env: Env, problems: string[]): RuntimeConfig {
 /**
  * The V8 flags `runtime` asks for, to hand to `v8.setFlagsFromString` at start-up (V8
  * reads the growing factor each time it sets a new limit, so it applies to a running
- * process). A flag given on the command line or in `NODE_OPTIONS` is not overridden.
+ * process). A `--heap-growing-percent` on node's own command line wins (`NODE_OPTIONS`
+ * cannot carry it: node accepts only a few V8 heap flags there).
  */
 export function v8FlagsFor(runtime: RuntimeConfig, execArgv: readonly string[]): string[] {
   if (runtime.heapGrowthPercent === 0) return [];
