@@ -51,8 +51,8 @@ export function accessLog(logger: Logger): RequestHandler {
     logger: logger.child({}, { redact: [] }),
     // pino-http binds the whole request to a child logger on every request, which pino
     // serialises at once (method, URL, every header) even under `quietReqLogger`, where
-    // that child is never used: about a twentieth of the BFF's allocation per request
-    // (issue 9). No line here logs `req` or `res`, so their serializers write nothing.
+    // that child is never used (issue 9; pino's share of the allocation per request went
+    // from 2.9 to 2.4 %). No line here logs `req` or `res`, so their serializers write nothing.
     wrapSerializers: false,
     serializers: { req: omitted, res: omitted },
     // The id `requestId()` chose (a caller's safe one, or a fresh UUID).
