@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { Config } from '../config/index.js';
 import type { Credential } from '../downstream/credential.js';
-import type { Logger } from '../observability/logger.js';
+import { lazyChild, type Logger } from '../observability/logger.js';
 import { endSession, type SessionTokens, type TokenCrypto } from '../session/index.js';
 import { AuthError } from './errors.js';
 import { OidcError } from './oidc-client.js';
@@ -57,7 +57,9 @@ export function createUserCredential(req: Request, deps: UserCredentialDeps): Us
   const sub = auth.sub;
   const now = deps.now ?? Date.now;
   const skewMs = deps.config.session.tokenRefreshSkewS * 1000;
-  const log = deps.logger.child({ component: 'user-credential' });
+  // Made on the first line written (ending a session): a child per signed-in request
+  // would serialise its bindings through the redaction paths every time (issue 9).
+  const log = lazyChild(deps.logger, { component: 'user-credential' });
   const refresher = deps.refresher;
 
   const end = async (why: string, cause?: unknown): Promise<never> => {
