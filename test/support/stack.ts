@@ -3,6 +3,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { JWK } from 'oidc-provider';
 import { Writable } from 'node:stream';
 import type { CookieJar } from 'tough-cookie';
+import { Agent, fetch as undiciFetch } from 'undici';
 import type { App } from '../../src/app.js';
 import { type RunningBff, startBff } from '../../src/bff.js';
 import { type Config, DEMO, loadConfig, type ServiceName } from '../../src/config/index.js';
@@ -276,6 +277,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       return startInstance(i);
     };
 
+    // The stack's own connection pool, closed with it: with the process-wide one, a
+    // keep-alive socket to an earlier stack's port (ports are reused within a jest
+    // worker) could be picked for this stack's first request and fail "other side closed".
+    const agent = new Agent();
+    cleanups.push(() => agent.close());
     const stackFetch: Stack['fetch'] = async (path, init = {}) => {
       const { jar, instance = instances[0]!, ...rest } = init;
       const url = `${instance.url}${path}`;
@@ -284,7 +290,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         const cookie = await jar.getCookieString(url);
         if (cookie) headers.set('cookie', cookie);
       }
-      const res = await fetch(url, { redirect: 'manual', ...rest, headers });
+      const res = (await undiciFetch(url, { redirect: 'manual', ...(rest as object), headers: [...headers], dispatcher: agent })) as unknown as Response;
       if (jar) for (const c of res.headers.getSetCookie()) await jar.setCookie(c, url);
       const text = await res.text();
       seen.push(text, JSON.stringify([...res.headers].filter(([name, value]) => !isLogoutHint(name, value))));
