@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { fromProjectRoot } from '../lib/project-root.js';
 import { SERVICE_SETTINGS, type ServiceName } from '../services/settings.js';
 import { type ServiceSettings, urlSetting } from '../services/definition.js';
 import { OIDC_DEFAULTS, RESPONSE_CACHE_MAX_ENTRIES, SECRET_ROTATION_DEFAULTS } from './defaults.js';
@@ -37,19 +37,13 @@ export const GRAPHQL_EXECUTORS = ['jit', 'graphql-js'] as const;
 export type GraphQLExecutorName = (typeof GRAPHQL_EXECUTORS)[number];
 
 /**
- * The manifest `npm run codegen` writes. Resolved from this module, not the working
- * directory: src/config/ (tsx) and dist/config/ (the build) both sit two levels below
- * the project root, where the production image keeps client/generated/ too.
+ * The manifest `npm run codegen` writes. Resolved from the project root, not the working
+ * directory: the production image keeps client/generated/ there too.
  */
-export const DEFAULT_TRUSTED_DOCUMENTS_FILE = fileURLToPath(
-  new URL('../../client/generated/persisted-documents.json', import.meta.url),
-);
+export const DEFAULT_TRUSTED_DOCUMENTS_FILE = fromProjectRoot('client/generated/persisted-documents.json');
 
-/**
- * The web app's build (`npm run build:web` writes it). Resolved from this module like
- * the manifest: the project root's web/dist, under src/ (tsx) and dist/ (the build) alike.
- */
-export const DEFAULT_WEB_DIST_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+/** The web app's build (`npm run build:web` writes it): the project root's web/dist, like the manifest. */
+export const DEFAULT_WEB_DIST_DIR = fromProjectRoot('web/dist');
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
+import { fromProjectRoot } from '../lib/project-root.js';
 
 /**
  * The self-hosted GraphQL explorer: GraphiQL 5 bundled by the project (`explorer/`,
@@ -15,8 +15,8 @@ import type { Logger } from 'pino';
 /** Where the BFF serves the explorer; `explorer/vite.config.ts` builds for this base. */
 export const EXPLORER_PATH = '/graphiql';
 
-/** `explorer/dist`, from `src/graphql/` and from the compiled `dist/graphql/` alike. */
-export const EXPLORER_DIST = fileURLToPath(new URL('../../explorer/dist/', import.meta.url));
+/** `explorer/dist` at the project root. */
+export const EXPLORER_DIST = fromProjectRoot('explorer/dist');
 
 /** The one command that builds it, named in the page and the log line that say it is missing. */
 export const EXPLORER_BUILD_COMMAND = 'npm run build:explorer';

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { fromProjectRoot } from '../lib/project-root.js';
 
 /** The dashboard query the web app runs: preloaded in Sandbox and in the self-hosted explorer. */
-export const DASHBOARD_OPERATION_FILE = new URL('../../client/operations/Dashboard.graphql', import.meta.url);
+export const DASHBOARD_OPERATION_FILE = fromProjectRoot('client/operations/Dashboard.graphql');
 
 export interface SandboxLandingPageOptions {
   /** Where the self-hosted explorer is (linked from the page). */

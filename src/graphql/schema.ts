@@ -1,17 +1,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
+import { fromProjectRoot } from '../lib/project-root.js';
 import { resolvers } from './resolvers/index.js';
 
-/** `schema/` at the project root, both from `src/graphql` and from `dist/graphql`. */
-const SCHEMA_DIR = new URL('../../schema/', import.meta.url);
+/** `schema/` at the project root. */
+const SCHEMA_DIR = fromProjectRoot('schema');
 
 /** The SDL files, one per domain, in a stable order. */
 export function loadTypeDefs(): string[] {
   return readdirSync(SCHEMA_DIR)
     .filter((f) => f.endsWith('.graphql'))
     .sort()
-    .map((f) => readFileSync(new URL(f, SCHEMA_DIR), 'utf8'));
+    .map((f) => readFileSync(join(SCHEMA_DIR, f), 'utf8'));
 }
 
 export interface SchemaOptions {
