@@ -112,6 +112,11 @@ function buildRef(ref: string, tmp: string): string {
     execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' });
   });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  // Since the bundled build (scripts/build.ts): that commit's own build. Before it: tsc.
+  if (existsSync(join(dir, 'scripts/build.ts'))) {
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
+    return dir;
+  }
   try {
     execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: dir, stdio: ['ignore', 'inherit', 'ignore'] });
   } catch {

@@ -315,6 +315,14 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
   });
 
+  it('builds with what npm run build needs, and keeps package.json, which marks the project root the BFF reads schema/ from', () => {
+    const build = dockerfile.slice(0, dockerfile.lastIndexOf('\nFROM '));
+    expect(build).toMatch(/^COPY scripts \.\/scripts$/m);
+    expect(build).toMatch(/^COPY src \.\/src$/m);
+    expect(runtime).toMatch(/^COPY package\.json \.\/$/m);
+    expect(runtime).toMatch(/^COPY schema \.\/schema$/m);
+  });
+
   it('leaves the spot for the web app and the explorer builds', () => {
     expect(dockerfile).toMatch(/web\/dist/);
     expect(dockerfile).toMatch(/explorer\/dist/);
