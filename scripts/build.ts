@@ -31,7 +31,7 @@ import { fromProjectRoot } from '../src/lib/project-root.js';
  * - @aws-sdk/*, oidc-provider, pino-pretty: loaded only for Secrets Manager, the dev
  *   identity provider and a developer's terminal; never on a production start path.
  */
-export const EXTERNAL = ['express', 'graphql', '@redis/client', '@opentelemetry/*', 'pino', 'pino-pretty', '@aws-sdk/*', 'oidc-provider'];
+const EXTERNAL = ['express', 'graphql', '@redis/client', '@opentelemetry/*', 'pino', 'pino-pretty', '@aws-sdk/*', 'oidc-provider'];
 
 const outdir = fromProjectRoot('dist');
 // No file of an earlier build (or of tsc's layout) survives to be imported by mistake.

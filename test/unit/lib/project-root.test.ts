@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { fromProjectRoot, PROJECT_ROOT } from '../../../src/lib/project-root.js';
 
 describe('PROJECT_ROOT', () => {
-  it('is the directory of the project’s package.json, wherever the module sits below it', () => {
+  it('is the directory of the project’s package.json (from src/ here; the build\'s chunks are covered by tracing-sdk.test.ts)', () => {
     expect(PROJECT_ROOT).toBe(resolve('.'));
     expect((JSON.parse(readFileSync(fromProjectRoot('package.json'), 'utf8')) as { name: string }).name).toBe('shop-bff');
   });
